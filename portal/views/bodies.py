@@ -1,0 +1,87 @@
+"""Public pages: home, bodies, a body's rules with citations."""
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from .. import selectors
+from ..models import Body, Policy
+
+RUNS_LABELS = {
+    "expert_pool": "专家库（申请、审核、入库）",
+    "public_notice": "公示与异议",
+    "random_draw": "随机抽取专家",
+    "council": "理事会/委员会",
+    "meetings": "会议与表决",
+    "projects": "创新项目",
+    "comment_rounds": "征求意见",
+    "tasks": "交办事项与文件",
+}
+
+
+def runs_labels(body):
+    return [_(RUNS_LABELS[r]) for r in body.runs if r in RUNS_LABELS]
+
+
+def home(request):  # public
+    bodies = list(selectors.public_bodies())
+    for b in bodies:
+        b.runs_display = runs_labels(b)
+    return render(request, "portal/home.html", {
+        "bodies": bodies,
+        "notices": selectors.open_public_notices(),
+    })
+
+
+def body_list(request):  # public
+    bodies = list(selectors.public_bodies())
+    for b in bodies:
+        b.runs_display = runs_labels(b)
+    return render(request, "portal/body_list.html", {"bodies": bodies})
+
+
+def _display(policy, field):
+    value = getattr(policy, field.name)
+    if field.choices:
+        return getattr(policy, f"get_{field.name}_display")()
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if value is None:
+        return _("未规定")
+    return value
+
+
+def policy_rows(policy):
+    """(label, value, citation) for every rule; fractions shown as one row 'a/b'."""
+    rows = []
+    citations = policy.citations or {}
+    for field in Policy.value_fields():
+        name = field.name
+        if name.endswith("_den") and name[:-4] in Policy.FRACTIONS:
+            continue
+        if name.endswith("_num") and name[:-4] in Policy.FRACTIONS:
+            prefix = name[:-4]
+            label = str(field.verbose_name).replace(_("（分子）"), "").replace(_("（抽取人数）"), "")
+            value = f"{getattr(policy, prefix + '_num')}/{getattr(policy, prefix + '_den')}"
+            if prefix == "draw_ratio":
+                value = f"{getattr(policy, 'draw_ratio_num')}:{getattr(policy, 'draw_ratio_den')}"
+            cite = citations.get(name) or citations.get(prefix + "_den") or ""
+        else:
+            label, value, cite = field.verbose_name, _display(policy, field), citations.get(name, "")
+        rows.append({"name": name, "label": label, "value": value, "citation": cite, "seeded": bool(cite)})
+    rows.sort(key=lambda r: not r["seeded"])
+    return rows
+
+
+def body_detail(request, key):  # public: the body's rules with their clauses
+    body = get_object_or_404(Body.objects.select_related("policy"), key=key, is_active=True)
+    return render(request, "portal/body_detail.html", {
+        "body": body,
+        "runs": runs_labels(body),
+        "rows": policy_rows(body.policy),
+    })
+
+
+@never_cache
+def healthz(request):  # public: the minimal view `make bench` compares against
+    return HttpResponse("ok", content_type="text/plain")
