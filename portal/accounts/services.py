@@ -58,7 +58,7 @@ class _ConfirmSigner(signing.TimestampSigner):
         if max_age is not None:
             if isinstance(max_age, datetime.timedelta):
                 max_age = max_age.total_seconds()
-            if self._clock() - ts > max_age:
+            if int(self._clock()) - ts > max_age:
                 raise signing.SignatureExpired("Signature age > %s seconds" % max_age)
         return value
 

@@ -105,6 +105,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lockout page's "try again in N minutes" holds
+
+# Cache: rate limits of public forms count across processes when CACHE_URL points at Redis.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://quorum")}
 AXES_USERNAME_FORM_FIELD = "username"
 
 # django-guardian
@@ -173,4 +177,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# Periodic tasks, named after what they do (synced into django-celery-beat's tables).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "retry-pending-deliveries": {"task": "portal.retry-pending-deliveries", "schedule": 300.0},
+    "warn-calendar-coverage": {"task": "portal.warn-calendar-coverage", "schedule": crontab(hour=9, minute=0)},
 }

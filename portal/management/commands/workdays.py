@@ -113,12 +113,17 @@ class Command(BaseCommand):
                 if info.date.month != mon:
                     cells.append("    ")
                     continue
-                mark = "W" if info.is_makeup_workday else ("H" if info.is_holiday else ("." if not info.is_workday
-                                                                                          else " "))
+                if info.is_makeup_workday:
+                    mark = "W"
+                elif info.is_holiday:
+                    mark = "H"
+                else:
+                    mark = " " if info.is_workday else "."
                 cells.append(f"{info.date.day:>2}{mark}{'?' if info.provisional else ' '}")
-                if info.note or info.source == workdays.SOURCE_CALENDAR:
-                    notes.append(f"{info.date.isoformat()} {'work' if info.is_workday else 'rest'}"
-                                 f"{' [calendar]' if info.source == workdays.SOURCE_CALENDAR else ''} {info.note}".rstrip())
+                overridden = info.source == workdays.SOURCE_CALENDAR
+                if info.note or overridden:
+                    kind = "work" if info.is_workday else "rest"
+                    notes.append(f"{info.date.isoformat()} {kind}{' [calendar]' if overridden else ''} {info.note}".rstrip())
             self.stdout.write("  " + "  ".join(cells).rstrip())
         self.stdout.write("legend: H holiday (weekday rest), W make-up working day, . weekend, ? provisional")
         for line in notes:
