@@ -1,0 +1,97 @@
+"""Real-browser flows of the portal shell."""
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from portal.demo import DEMO_PASSWORD, demo_email
+from portal.models import AuditEvent, Policy
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_home_lists_bodies_and_is_saved_as_screenshot(page, live_server, demo):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", name="国家技术标准创新基地（江西绿色生态）")).to_be_visible()
+    expect(page.get_by_test_id("no-notices")).to_be_visible()
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "home.png"), full_page=True)
+    assert (DOCS / "home.png").stat().st_size > 20_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_secretariat_edits_policy_and_sees_audit_entry(page, live_server, demo, login):
+    login(demo_email("sec-jx-base"), DEMO_PASSWORD)
+    expect(page.get_by_role("link", name=re.compile("创新基地办公室"))).to_be_visible()
+    # the body's public rules page shows the clause
+    page.goto(f"{live_server.url}/bodies/jx-base/")
+    row = page.locator('tr[data-rule="min_vice_chairs_present"]')
+    expect(row).to_contain_text("3")
+    expect(row).to_contain_text("第二十二条")
+    # edit a value as secretariat: a bad fraction first, then a good value
+    page.goto(f"{live_server.url}/bodies/jx-base/policy/")
+    page.get_by_label("法定人数（分子）").fill("4")
+    page.get_by_role("button", name="保存修改").click()
+    expect(page.get_by_text("比例不能大于 1")).to_be_visible()
+    page.get_by_label("法定人数（分子）").fill("2")
+    page.get_by_label("议题提交提前量（工作日）").fill("6")
+    page.get_by_role("button", name="保存修改").click()
+    expect(page.get_by_text("已保存 1 项规则修改")).to_be_visible()
+    expect(page.locator('tr[data-rule="agenda_lead_workdays"]')).to_contain_text("6")
+    assert Policy.objects.get(body__key="jx-base").agenda_lead_workdays == 6
+    # the audit log shows the change
+    page.goto(f"{live_server.url}/bodies/jx-base/audit/")
+    table = page.get_by_test_id("audit-table")
+    expect(table).to_contain_text("policy.update")
+    expect(table).to_contain_text("agenda_lead_workdays")
+    assert AuditEvent.objects.filter(action="policy.update", body__key="jx-base").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_switch_language_to_english_and_back(page, live_server, demo, login):
+    login(demo_email("expert"), DEMO_PASSWORD)
+    page.goto(live_server.url + "/bodies/gd-quality/")
+    page.get_by_label("语言").select_option("en")
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Guangdong Quality Development Think Tank")
+    expect(page.get_by_role("heading", name="Rules and their clauses")).to_be_visible()
+    page.get_by_label("Language").select_option("zh-hans")
+    page.wait_for_load_state()
+    expect(page.get_by_role("heading", level=1)).to_have_text("广东省质量发展智库")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_by_mobile_and_unread_count(page, live_server, demo, login):
+    login("138 0013 8000", DEMO_PASSWORD)  # the demo expert's mobile
+    expect(page.get_by_test_id("inbox-link")).to_be_visible()
+    expect(page.get_by_test_id("unread-count")).to_contain_text("3")  # one per role granted by seed_demo
+    page.get_by_test_id("inbox-link").click()
+    page.get_by_role("button", name="全部标为已读").click()
+    expect(page.get_by_test_id("unread-count")).to_have_count(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_phone_viewport_menu(page, live_server, demo):
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.goto(live_server.url + "/")
+    nav_toggle = page.get_by_role("button", name="展开导航")
+    expect(nav_toggle).to_be_visible()
+    nav_toggle.click()
+    expect(page.get_by_role("link", name="登录")).to_be_visible()
+    # nothing overflows horizontally on a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("path", ["/", "/bodies/jx-base/", "/login/", "/accounts/register/"])
+def test_public_pages_have_no_serious_accessibility_violations(page, live_server, demo, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(live_server.url + path)
+    results = Axe().run(page)
+    serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
