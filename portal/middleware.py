@@ -1,10 +1,16 @@
+from django.conf import settings
+
 from . import audit
 
 
 def client_ip(request):
-    # Behind the documented reverse proxy the real client is the first X-Forwarded-For hop.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    """The client's address: REMOTE_ADDR, or behind N trusted proxies the X-Forwarded-For entry
+    the nearest of them appended (entries further left are client-supplied and can be forged)."""
+    hops = settings.QUORUM_TRUSTED_PROXIES
+    forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 class AuditIPMiddleware:

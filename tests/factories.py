@@ -19,6 +19,7 @@ class BodyFactory(DjangoModelFactory):
     class Meta:
         model = Body
         django_get_or_create = ("key",)
+        skip_postgeneration_save = True
 
     key = factory.Sequence(lambda n: f"body-{n}")
     name_zh = factory.Sequence(lambda n: f"测试机构{n}")

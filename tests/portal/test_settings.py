@@ -40,3 +40,13 @@ def test_defaults_are_shanghai_and_chinese_first():
     assert settings.LANGUAGE_CODE == "zh-hans"
     assert [code for code, _name in settings.LANGUAGES] == ["zh-hans", "en"]
     assert settings.AUTH_USER_MODEL == "portal.User"
+
+
+def test_audit_ip_trusts_only_the_proxy_appended_entry(rf, settings):
+    from portal.middleware import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.QUORUM_TRUSTED_PROXIES = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.QUORUM_TRUSTED_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"  # not the forgeable 6.6.6.6
