@@ -62,6 +62,18 @@ def _jsonable(data):
     return json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder, ensure_ascii=False))
 
 
+def apply_changes(obj, values):
+    """Set `values` on `obj` and return (before, after) of the fields that really changed,
+    the shape every `*.update` audit event stores."""
+    before, after = {}, {}
+    for field, value in values.items():
+        old = getattr(obj, field)
+        if old != value:
+            before[field], after[field] = old, value
+            setattr(obj, field, value)
+    return before, after
+
+
 def record(actor, action, target=None, *, body=None, data=None, ip=None, now=None):
     """Append one event to the body's chain. Call inside the service's transaction."""
     now = now or timezone.now()

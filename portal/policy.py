@@ -45,12 +45,7 @@ def update_policy(body, *, actor, values, citations=None):
         policy = Policy.objects.select_for_update().get(body=body)
         merged = {**policy.snapshot(), **values}
         validate_values(merged)
-        before, after = {}, {}
-        for name, value in values.items():
-            old = getattr(policy, name)
-            if old != value:
-                before[name], after[name] = old, value
-                setattr(policy, name, value)
+        before, after = audit.apply_changes(policy, values)
         if citations is not None and citations != policy.citations:
             before["citations"], after["citations"] = policy.citations, citations
             policy.citations = citations

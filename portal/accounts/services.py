@@ -180,12 +180,7 @@ def update_profile(user, *, actor, now=None, **fields):
             raise ValidationError({"name": ValidationError(_("请填写姓名。"), code="required")})
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        before, after = {}, {}
-        for field, value in fields.items():
-            old = getattr(locked, field)
-            if old != value:
-                before[field], after[field] = old, value
-                setattr(locked, field, value)
+        before, after = audit.apply_changes(locked, fields)
         if not after:
             return locked
         if "mobile" in after:

@@ -15,12 +15,18 @@ STAFF_URLS = [
 HOME_BODY = "gd-quality"
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", list(Role))
-def test_role_reaches_exactly_its_body_pages(client, bodies, role):
+def login_with_role(client, bodies, role):
+    """A fresh user holding `role` in HOME_BODY only, logged in."""
     user = UserFactory()
     grant(user, bodies[HOME_BODY], role)
     client.force_login(user)
+    return user
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role))
+def test_role_reaches_exactly_its_body_pages(client, bodies, role):
+    login_with_role(client, bodies, role)
     for key in bodies:
         for name, perm in STAFF_URLS:
             response = client.get(reverse(name, args=[key]))
@@ -46,18 +52,14 @@ def test_unknown_body_key_is_404(client, bodies):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 def test_role_admin_page_is_for_site_admins_only(client, bodies, role):
-    user = UserFactory()
-    grant(user, bodies[HOME_BODY], role)
-    client.force_login(user)
+    login_with_role(client, bodies, role)
     assert client.get(reverse("role-admin")).status_code == 403
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 def test_calendar_page_needs_a_staff_area(client, bodies, role):
-    user = UserFactory()
-    grant(user, bodies[HOME_BODY], role)
-    client.force_login(user)
+    login_with_role(client, bodies, role)
     expected = 200 if "view_staff_area" in ROLE_PERMISSIONS[role] else 403
     assert client.get(reverse("calendar-month")).status_code == expected
 
