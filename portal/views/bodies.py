@@ -2,25 +2,26 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from .. import selectors
 from ..models import Body, Policy
 
 RUNS_LABELS = {
-    "expert_pool": "专家库（申请、审核、入库）",
-    "public_notice": "公示与异议",
-    "random_draw": "随机抽取专家",
-    "council": "理事会/委员会",
-    "meetings": "会议与表决",
-    "projects": "创新项目",
-    "comment_rounds": "征求意见",
-    "tasks": "交办事项与文件",
+    "expert_pool": gettext_lazy("专家库（申请、审核、入库）"),
+    "public_notice": gettext_lazy("公示与异议"),
+    "random_draw": gettext_lazy("随机抽取专家"),
+    "council": gettext_lazy("理事会/委员会"),
+    "meetings": gettext_lazy("会议与表决"),
+    "projects": gettext_lazy("创新项目"),
+    "comment_rounds": gettext_lazy("征求意见"),
+    "tasks": gettext_lazy("交办事项与文件"),
 }
 
 
 def runs_labels(body):
-    return [_(RUNS_LABELS[r]) for r in body.runs if r in RUNS_LABELS]
+    return [RUNS_LABELS[r] for r in body.runs if r in RUNS_LABELS]
 
 
 def home(request):  # public
