@@ -77,7 +77,10 @@ def ensure_accounts():
 
 @transaction.atomic
 def seed_demo(*, reset_policy=False):
+    from experts.seed import ensure_pool_config
+
     ensure_bodies(reset_policy=reset_policy)
+    ensure_pool_config()
     return ensure_accounts()
 
 

@@ -29,6 +29,7 @@ urlpatterns = [
     path("calendar/<int:year>/<int:month>/", calendar_month, name="calendar-month-at"),
     *account_root_urls,
     path("accounts/", include("portal.accounts.urls")),
+    path("", include("experts.urls")),
     path("admin/", admin.site.urls),
 ]
 

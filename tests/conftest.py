@@ -28,3 +28,12 @@ def site_admin(db):
     from tests.factories import UserFactory
 
     return UserFactory(is_superuser=True, is_staff=True, name="管理员")
+
+
+@pytest.fixture
+def pools(bodies):
+    """Seed bodies plus expert-pool configuration (fields, eligibility rules, calls)."""
+    from experts.seed import ensure_pool_config
+
+    ensure_pool_config()
+    return bodies

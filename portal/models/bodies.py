@@ -47,6 +47,7 @@ class Body(models.Model):
             ("supervise", _("监督本机构（纪委）")),
             ("take_part", _("以成员身份参加本机构活动")),
             ("serve_as_expert", _("以专家身份参加本机构活动")),
+            ("manage_experts", _("管理本机构专家库（审核、公示、异议、入库）")),
         ]
 
     def __str__(self):

@@ -1,0 +1,2 @@
+"""Views: admission (see experts/urls.py)."""
+urlpatterns = []

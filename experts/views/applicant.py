@@ -1,0 +1,2 @@
+"""Views: applicant (see experts/urls.py)."""
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""Views: notices (see experts/urls.py)."""
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""Views: staff (see experts/urls.py)."""
+urlpatterns = []
