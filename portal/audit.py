@@ -8,6 +8,7 @@ each chain and reports the first event whose hash or link does not match.
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timezone as dt_timezone
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
@@ -76,7 +77,8 @@ def apply_changes(obj, values):
 
 def record(actor, action, target=None, *, body=None, data=None, ip=None, now=None):
     """Append one event to the body's chain. Call inside the service's transaction."""
-    now = now or timezone.now()
+    # hash the UTC form: that is what the database gives back when the chain is verified
+    now = (now or timezone.now()).astimezone(dt_timezone.utc)
     key = chain_key(body)
     with transaction.atomic():
         AuditChain.objects.get_or_create(key=key)

@@ -79,9 +79,13 @@ def ensure_accounts():
 def seed_demo(*, reset_policy=False):
     from experts.seed import ensure_pool_config
 
+    from experts.demo import seed_experts_demo
+
     ensure_bodies(reset_policy=reset_policy)
     ensure_pool_config()
-    return ensure_accounts()
+    users = ensure_accounts()
+    seed_experts_demo()
+    return users
 
 
 def account_lines():

@@ -66,12 +66,14 @@ def later(users, kind, obj=None, *, body=None, subject, text=None, url=None, ded
     url = url if url is not None else (obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else "")
     for user in users:
         with translation.override(getattr(user, "preferred_language", None) or settings.LANGUAGE_CODE):
-            body_text = text if text is not None else _render_text(
+            # lazy strings (gettext_lazy, format_lazy) become the recipient's language here
+            subject_text = str(subject)
+            body_text = str(text) if text is not None else _render_text(
                 kind, {"user": user, "object": obj, "body": body, "url": url, **ctx})
         try:
             with transaction.atomic():
                 n = Notification.objects.create(
-                    user=user, kind=kind, subject=str(subject)[:200], text=body_text, url=url or "",
+                    user=user, kind=kind, subject=subject_text[:200], text=body_text, url=url or "",
                     body=body, dedupe_key=dedupe_key)
         except IntegrityError:
             continue  # already notified for this key

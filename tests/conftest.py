@@ -5,6 +5,18 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # live_server + Playwright + ORM in one test
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Django leaves the last request's language active in the thread: start every test in
+    the portal's default language and leave none behind."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def bodies(db):
     """The five seed bodies with their seed policies (no accounts)."""

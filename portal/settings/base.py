@@ -196,4 +196,8 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE = {
     "retry-pending-deliveries": {"task": "portal.retry-pending-deliveries", "schedule": 300.0},
     "warn-calendar-coverage": {"task": "portal.warn-calendar-coverage", "schedule": crontab(hour=9, minute=0)},
+    # notices end at 24:00; every 10 minutes closes them soon after, and admits a candidate
+    # soon after their objection is dismissed
+    "close-due-notices": {"task": "experts.close-due-notices", "schedule": crontab(minute="*/10")},
+    "remind-overdue-objections": {"task": "experts.remind-overdue-objections", "schedule": crontab(hour=9, minute=5)},
 }

@@ -24,6 +24,10 @@ class StaffHomeView(BodyPermissionMixin, TemplateView):
         ctx.update({
             "can_edit_policy": permissions.has(user, "edit_policy", self.body),
             "can_view_audit": permissions.has(user, "view_audit", self.body),
+            "can_manage_experts": permissions.has(user, "manage_experts", self.body),
+            "can_approve": permissions.has(user, "approve", self.body),
+            "can_supervise": permissions.has(user, "supervise", self.body),
+            "runs_pool": "expert_pool" in (self.body.runs or []),
             "recent_events": (AuditEvent.objects.filter(body=self.body).select_related("actor")[:10]
                               if permissions.has(user, "view_audit", self.body) else []),
             "assignments": RoleAssignment.objects.filter(body=self.body).select_related("user").order_by(

@@ -85,3 +85,13 @@ def test_audit_log_keeps_a_constant_number_of_queries(client, bodies, django_ass
         audit.record(UserFactory(), "test.many", body=bodies["gd-quality"], data={"i": i})
     with django_assert_max_num_queries(12):
         client.get(url)
+
+
+@pytest.mark.django_db
+def test_events_recorded_with_a_local_time_still_verify(bodies):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    audit.record(None, "test.local", body=bodies["gd-quality"],
+                 now=datetime(2026, 10, 1, 9, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai")))
+    assert all(r.ok for r in audit.verify(["gd-quality"]))

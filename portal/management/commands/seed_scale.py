@@ -19,9 +19,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--users", type=int, default=1000)
         parser.add_argument("--batch", type=int, default=2000)
+        parser.add_argument("--experts", type=int, default=0,
+                            help="Also create N admitted experts with certificates (experts.scale).")
 
     @transaction.atomic
-    def handle(self, *args, users=1000, batch=2000, **options):
+    def handle(self, *args, users=1000, batch=2000, experts=0, **options):
         started = time.monotonic()
         ensure_bodies()
         bodies = list(Body.objects.order_by("order"))
@@ -51,3 +53,8 @@ class Command(BaseCommand):
         Notification.objects.bulk_create(notes, batch_size=batch)
         self.stdout.write(f"created {len(created)} users, {len(assignments)} role assignments, "
                           f"{len(notes)} notifications in {time.monotonic() - started:.1f}s")
+        if experts:
+            from experts.scale import create_experts
+
+            result = create_experts(experts)
+            self.stdout.write(f"created {result['experts']} experts in {result['seconds']}s")

@@ -1,0 +1,1 @@
+"""Forms of the expert pool, one module per side (applicant, staff, notices)."""
