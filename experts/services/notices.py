@@ -166,7 +166,21 @@ def settle_notice(notice, *, now=None):
     if closed or changes["admitted"] or changes["stopped"]:
         audit.record(None, "experts.notice.close" if closed else "experts.notice.settle", notice,
                      body=notice.body, now=now, data=changes)
+    if closed:
+        _publish_result(notice, now=now)
     return closed, changes
+
+
+def _publish_result(notice, *, now):
+    """A closed notice publishes the admission result (入库结果公告) of everyone it admitted —
+    once, since a notice closes once."""
+    from ..models import Expert
+    from .admission import publish_admission_result
+
+    admitted = list(Expert.objects.filter(application__notice_entries__notice=notice,
+                                          status=Expert.Status.ACTIVE).order_by("certificate_no"))
+    if admitted:
+        publish_admission_result(notice.body, admitted, actor=None, now=now)
 
 
 def close_due_notices(*, now=None):

@@ -304,7 +304,8 @@ def test_public_notices_lists_open_ones_first_then_closed(gd, xx):
     ends_later = publish(gd, approved(gd), now=at(2026, 11, 19))  # 7 working days → 30 Nov
     ends_sooner = publish(xx, approved(xx), now=at(2026, 11, 20))  # 5 working days → 27 Nov
     assert ends_sooner.ends_on < ends_later.ends_on
-    assert [n.pk for n in selectors.public_notices()] == [ends_sooner.pk, ends_later.pk, old.pk]
+    result = Notice.objects.get(kind=Notice.Kind.ADMISSION_RESULT)  # published when `old` closed
+    assert [n.pk for n in selectors.public_notices()] == [ends_sooner.pk, ends_later.pk, result.pk, old.pk]
     assert [n.pk for n in selectors.public_notices(body_key="xx-random")] == [ends_sooner.pk]
     assert selectors.public_notices().get(pk=ends_later.pk).candidate_count == 1
 
@@ -326,3 +327,27 @@ def test_public_notice_rows_hold_public_columns_only(gd):
     notice = publish(gd, approved(gd), now=at(2026, 9, 30))
     row = selectors.public_notice_rows(notice)[0]
     assert set(row.get_deferred_fields()) >= {"application_id"}
+
+
+@pytest.mark.django_db
+def test_closing_a_notice_publishes_the_admission_result_once(pools, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from experts.models import Application, Notice
+    from experts.services.notices import close_due_notices, publish_notice
+    from portal.models import Role
+    from tests.experts.factories import make_application
+    from tests.factories import UserFactory, grant
+
+    body = pools["gd-quality"]
+    sec = UserFactory()
+    grant(sec, body, Role.SECRETARIAT)
+    apps = [make_application(body, Application.Status.APPROVED) for _ in range(2)]
+    notice = publish_notice(body, apps, actor=sec)
+    after = notice.ends_at + timedelta(minutes=1)
+    close_due_notices(now=after)
+    close_due_notices(now=after + timedelta(hours=1))
+    results = Notice.objects.filter(body=body, kind=Notice.Kind.ADMISSION_RESULT)
+    assert results.count() == 1
+    assert sorted(results.get().entries.values_list("public_name", flat=True)) == sorted(
+        a.profile.name for a in apps)
