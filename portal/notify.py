@@ -6,6 +6,8 @@
 commits, enqueues one idempotent Celery task per delivery. Channels are pluggable
 (settings.QUORUM_NOTIFICATION_CHANNELS); an SMS gateway implements `Channel`.
 """
+from abc import ABC, abstractmethod
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -17,14 +19,15 @@ from django.utils.module_loading import import_string
 from .models import Delivery, Notification
 
 
-class Channel:
+class Channel(ABC):
     """A delivery channel. `name` is stored on Delivery; `send` returns True when sent,
     False when the user cannot be reached on this channel (e.g. no verified mobile)."""
 
     name = "base"
 
-    def send(self, notification):  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def send(self, notification):
+        """Deliver one notification; raise to have the delivery recorded as failed and retried."""
 
 
 class EmailChannel(Channel):

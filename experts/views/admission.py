@@ -4,7 +4,6 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
@@ -23,6 +22,7 @@ from ..models import Expert
 from ..models.pool import TitleLevel
 from ..selectors import pool as selectors
 from ..services.admission import certificate_pdf, format_period, format_term
+from portal.pagination import paginate
 
 PAGE_SIZE = 50
 POOL_PERMISSIONS = ("manage_experts", "approve", "supervise")
@@ -98,11 +98,9 @@ class PoolListView(PoolAccessMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form, qs = _filtered(self.request, self.body)
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        ctx.update({"body": self.body, "form": form, "page_obj": page, "experts": page.object_list,
-                    "query": query.urlencode(), "today": timezone.localdate()})
+        listing = paginate(self.request, qs, PAGE_SIZE)
+        ctx.update({"body": self.body, "form": form, "experts": listing["page_obj"].object_list,
+                    "today": timezone.localdate(), **listing})
         return ctx
 
 

@@ -34,6 +34,7 @@ from ..models import Notice, Objection
 from ..selectors import notices as selectors
 from ..services import notices as services
 from ..services.objections import LETTER_RECIPIENTS, deadline_display
+from portal.pagination import paginate
 
 PUBLIC_PAGE_SIZE = 20
 STAFF_PAGE_SIZE = 50
@@ -252,14 +253,12 @@ class ObjectionListView(StaffMixin):
 
     def get(self, request, *args, **kwargs):
         form, qs = _staff_objections(request, self.body)
-        page = Paginator(qs, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
-        for o in page.object_list:
+        listing = paginate(request, qs, STAFF_PAGE_SIZE)
+        for o in listing["page_obj"].object_list:
             o.decide_by_display = deadline_display(o.decide_by)
-        query = request.GET.copy()
-        query.pop("page", None)
         return render(request, "experts/notices/objection_list.html", {
-            "body": self.body, "form": form, "page_obj": page, "objections": page.object_list,
-            "query": query.urlencode(), "can_manage": self.can_manage})
+            "body": self.body, "form": form, "objections": listing["page_obj"].object_list,
+            "can_manage": self.can_manage, **listing})
 
 
 class ObjectionExportView(StaffMixin):

@@ -22,6 +22,7 @@ from ..models import Application
 from ..selectors import vetting as selectors
 from ..services import vetting
 from ..workflows import APPLICATION_FLOW
+from portal.pagination import paginate
 
 S = Application.Status
 PAGE_SIZE = 25
@@ -60,12 +61,9 @@ class QueueView(AnyBodyPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form, qs = _filtered_queue(self.request, self.body)
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        ctx.update({"form": form, "page_obj": page, "applications": page.object_list,
-                    "query": query.urlencode(),
-                    "read_only": not has(self.request.user, "manage_experts", self.body)})
+        listing = paginate(self.request, qs, PAGE_SIZE)
+        ctx.update({"form": form, "applications": listing["page_obj"].object_list,
+                    "read_only": not has(self.request.user, "manage_experts", self.body), **listing})
         return ctx
 
 

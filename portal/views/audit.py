@@ -1,5 +1,4 @@
 """A body's audit log: filterable, paginated, exportable to Excel."""
-from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -9,6 +8,7 @@ from .. import selectors
 from ..excel import xlsx_response
 from ..forms import AuditFilterForm
 from ..permissions import BodyPermissionMixin
+from ..pagination import paginate
 
 PAGE_SIZE = 50
 
@@ -27,10 +27,8 @@ class AuditLogView(BodyPermissionMixin, TemplateView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         form, qs = _filtered(self.request, self.body)
-        page = Paginator(qs, PAGE_SIZE).get_page(self.request.GET.get("page"))
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        ctx.update({"form": form, "page_obj": page, "events": page.object_list, "query": query.urlencode()})
+        listing = paginate(self.request, qs, PAGE_SIZE)
+        ctx.update({"form": form, "events": listing["page_obj"].object_list, **listing})
         return ctx
 
 
