@@ -32,3 +32,35 @@ APPLICATION_FLOW = Flow(S, {
     (S.IN_NOTICE, S.ADMITTED): SYSTEM,           # the notice closed with no upheld objection
     (S.IN_NOTICE, S.STOPPED): "manage_experts",  # an objection was upheld
 }, body=lambda a: a.body, owner=lambda a: a.applicant)
+
+# Draws: staff prepare and freeze the pool; the supervisor's public entropy runs the draw;
+# the system completes it or reports exhaustion; a designation needs an approver.
+from .models import Draw, Invitation  # noqa: E402
+
+D = Draw.Status
+
+DRAW_FLOW = Flow(D, {
+    (D.DRAFT, D.COMMITTED): "manage_experts",       # freeze the eligible pool, publish the commitment
+    (D.COMMITTED, D.INVITING): "supervise",         # the supervisor enters the public entropy: draw runs
+    (D.INVITING, D.COMPLETE): SYSTEM,
+    (D.INVITING, D.EXHAUSTED): SYSTEM,
+    (D.COMPLETE, D.INVITING): SYSTEM,               # a late decline or conflict reopens the panel
+    (D.DRAFT, D.CANCELLED): "manage_experts",
+    (D.COMMITTED, D.CANCELLED): "manage_experts",
+    (D.DRAFT, D.PENDING_APPROVAL): "manage_experts",  # designation (指定) with a stated reason
+    (D.PENDING_APPROVAL, D.INVITING): "approve",
+    (D.PENDING_APPROVAL, D.REJECTED): "approve",
+}, body=lambda d: d.body)
+
+I = Invitation.Status
+
+INVITATION_FLOW = Flow(I, {
+    (I.INVITED, I.ACCEPTED): OWNER,
+    (I.INVITED, I.DECLINED): OWNER,
+    (I.INVITED, I.CONFLICT): OWNER,
+    (I.ACCEPTED, I.CONFLICT): OWNER,     # a conflict found after accepting
+    (I.ACCEPTED, I.DECLINED): OWNER,     # cannot come after all (late cancellation, recorded)
+    (I.INVITED, I.EXPIRED): SYSTEM,      # no answer by the reply deadline
+    (I.INVITED, I.CANCELLED): "manage_experts",
+    (I.ACCEPTED, I.CANCELLED): "manage_experts",
+}, body=lambda i: i.draw.body, owner=lambda i: i.expert.user)

@@ -217,6 +217,8 @@ class Expert(models.Model):
     term_start = models.DateField(_("聘期开始"))
     term_end = models.DateField(_("聘期结束"))
     admitted_at = models.DateTimeField(_("入库时间"))
+    unanswered_streak = models.PositiveSmallIntegerField(
+        _("连续未答复邀请次数"), default=0, help_text=_("答复任一邀请即清零。"))
     # public snapshot for the verification page (no personal data)
     public_name = models.CharField(max_length=100)
     public_employer = models.CharField(max_length=200, blank=True)
