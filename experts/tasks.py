@@ -17,3 +17,12 @@ def close_due_notices():
 def remind_overdue_objections():
     """Remind the secretariat of accepted objections past their decision deadline (once a day each)."""
     return notices.remind_overdue_objections(now=timezone.now())
+
+
+@shared_task(name="experts.expire-invitations")
+def expire_invitations():
+    """Expire draw invitations unanswered by their reply deadline and draw replacements 1:1
+    (idempotent: each invitation expires and is replaced once)."""
+    from .services import draws
+
+    return draws.expire_due_invitations(now=timezone.now())

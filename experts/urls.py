@@ -1,5 +1,5 @@
 """URLs of the expert pool. Public pages are marked `# public` in each views module."""
-from .views import admission, applicant, notices, staff
+from .views import admission, applicant, draws, invitations, notices, staff
 
 app_name = "experts"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     *staff.urlpatterns,
     *notices.urlpatterns,
     *admission.urlpatterns,
+    *draws.urlpatterns,
+    *invitations.urlpatterns,
 ]

@@ -85,6 +85,9 @@ def seed_demo(*, reset_policy=False):
     ensure_pool_config()
     users = ensure_accounts()
     seed_experts_demo()
+    from experts.demo_draws import seed_draws_demo
+
+    seed_draws_demo()
     return users
 
 

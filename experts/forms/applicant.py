@@ -10,19 +10,20 @@ from portal.models.users import normalize_mobile, validate_mobile
 
 from ..models import Attachment, ExpertField, ExpertProfile
 from ..services.applications import PROFILE_FIELDS
+from ..services.vetting import SECTION_LABELS
 from ..validators import normalize_resident_id, resident_id_birth_date, sniff_upload, validate_resident_id
 
 SECTIONS = (
-    ("identity", _("身份信息"), ("name", "gender", "birth_date", "id_type", "id_number")),
-    ("contact", _("联系方式"), ("phone", "email", "address")),
-    ("work", _("工作情况"), ("employer", "employer_type", "position", "is_executive", "executive_since",
-                           "work_since", "region")),
-    ("qualifications", _("职称、学位与执业资格"), ("title", "title_level", "degree", "degree_year", "licence",
-                                            "licence_year")),
-    ("fields", _("专业领域"), ("fields", "field_years")),
-    ("cv", _("个人简历与申请说明"), ("cv", "statement")),
-    ("interests", _("利益关系申报"), ("recent_employers", "close_relations", "shareholdings")),
-    ("attachments", _("证明材料"), ("attachment_kind", "attachment_file")),
+    ("identity", SECTION_LABELS["identity"], ("name", "gender", "birth_date", "id_type", "id_number")),
+    ("contact", SECTION_LABELS["contact"], ("phone", "email", "address")),
+    ("work", SECTION_LABELS["work"], ("employer", "employer_type", "position", "is_executive",
+                                      "executive_since", "work_since", "region")),
+    ("qualifications", SECTION_LABELS["qualifications"], ("title", "title_level", "degree", "degree_year",
+                                                          "licence", "licence_year")),
+    ("fields", SECTION_LABELS["fields"], ("fields", "field_years")),
+    ("cv", SECTION_LABELS["cv"], ("cv", "statement")),
+    ("interests", SECTION_LABELS["interests"], ("recent_employers", "close_relations", "shareholdings")),
+    ("attachments", SECTION_LABELS["attachments"], ("attachment_kind", "attachment_file")),
 )
 YEAR_FIELDS = ("executive_since", "work_since", "degree_year", "licence_year")
 MAX_RECENT_EMPLOYERS = 20

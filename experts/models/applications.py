@@ -90,7 +90,10 @@ class Application(models.Model):
                                         "in_notice"]),
                 name="one_live_application_per_body"),
         ]
-        indexes = [models.Index(fields=["body", "status", "-submitted_at"])]
+        indexes = [
+            models.Index(fields=["body", "status", "-submitted_at"]),
+            models.Index(fields=["body", "-submitted_at", "-id"], name="application_queue_order"),
+        ]
 
     def __str__(self):
         return f"{self.profile.name} → {self.body.key}"

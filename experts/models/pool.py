@@ -235,7 +235,10 @@ class Expert(models.Model):
             models.CheckConstraint(condition=Q(term_end__gt=models.F("term_start")), name="expert_term_positive"),
             models.CheckConstraint(condition=Q(status__in=["active", "lapsed", "exited"]), name="expert_status_valid"),
         ]
-        indexes = [models.Index(fields=["body", "status"])]
+        indexes = [
+            models.Index(fields=["body", "status"]),
+            models.Index(fields=["body", "status", "certificate_no", "id"], name="expert_pool_order"),
+        ]
 
     def __str__(self):
         return f"{self.public_name} ({self.certificate_no})"

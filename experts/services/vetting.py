@@ -22,13 +22,15 @@ from ..workflows import APPLICATION_FLOW
 S = Application.Status
 
 # Labels of Application.SECTIONS (the parts of the form a return comment may address).
+# The application form's sections as the applicant sees them (experts.forms.applicant uses
+# these labels too, so a return comment stands under the heading staff wrote it for).
 SECTION_LABELS = {
     "identity": gettext_lazy("身份信息"),
     "contact": gettext_lazy("联系方式"),
-    "work": gettext_lazy("工作单位与职务"),
-    "qualifications": gettext_lazy("职称、学历与执业资格"),
+    "work": gettext_lazy("工作情况"),
+    "qualifications": gettext_lazy("职称、学位与执业资格"),
     "fields": gettext_lazy("专业领域"),
-    "cv": gettext_lazy("个人简历"),
+    "cv": gettext_lazy("个人简历与申请说明"),
     "interests": gettext_lazy("利益关系申报"),
     "attachments": gettext_lazy("证明材料"),
 }

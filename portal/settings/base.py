@@ -200,4 +200,6 @@ CELERY_BEAT_SCHEDULE = {
     # soon after their objection is dismissed
     "close-due-notices": {"task": "experts.close-due-notices", "schedule": crontab(minute="*/10")},
     "remind-overdue-objections": {"task": "experts.remind-overdue-objections", "schedule": crontab(hour=9, minute=5)},
+    # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
+    "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
 }

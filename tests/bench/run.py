@@ -1,15 +1,21 @@
-"""`make bench`: throughput and latency of the public pages under gunicorn + PostgreSQL.
+"""`make bench`: throughput and latency of public and staff pages under gunicorn + PostgreSQL.
 
-Steps: reset the `quorum_bench` database on the TEST_DATABASE_URL server, migrate, seed
-(`seed_demo --quiet-accounts`, `seed_scale --users 2000`), collectstatic into a temp dir,
-count the SQL queries of each page in-process (anonymous test Client), start gunicorn with
-`portal.settings.bench` on a free loopback port, then for each page: a short warm-up and a
-fixed-duration load of CONCURRENCY clients (threads, one persistent HTTP/1.1 connection each).
+Steps: reset the `quorum_bench` database (BENCH_DB) on the TEST_DATABASE_URL server, migrate,
+seed (`seed_demo --quiet-accounts`, `seed_scale --users 2000 --experts 20000`), ANALYZE,
+collectstatic into a temp dir, count the SQL queries of each page in-process (test Client:
+anonymous for the public pages, `force_login` as the gd-quality secretariat for the staff
+pages), start gunicorn with `portal.settings.bench` on a free loopback port, then for each page:
+a short warm-up and a fixed-duration load of CONCURRENCY clients (threads, one persistent
+HTTP/1.1 connection each). Staff pages are loaded with a real session of the secretariat
+account, stored in the bench database as `django.contrib.auth.login` would and sent as a
+`Cookie: sessionid=…` header.
 
-Exit status is non-zero when any request failed (non-200, connection error) or a page did
-not render in-process. Knobs (environment): BENCH_WORKERS, BENCH_THREADS, BENCH_SECONDS,
-BENCH_WARMUP_SECONDS, BENCH_CONCURRENCY, BENCH_USERS, DATABASE_CONN_MAX_AGE (passed through
-to the settings, default 0 = a new PostgreSQL connection per request, as in production).
+Exit status is non-zero when any request failed (non-200 — a staff page redirecting to the
+login page counts —, connection error) or a page did not render in-process. Knobs
+(environment): BENCH_WORKERS, BENCH_THREADS, BENCH_SECONDS, BENCH_WARMUP_SECONDS,
+BENCH_CONCURRENCY, BENCH_USERS, BENCH_EXPERTS, BENCH_DB (database name), DATABASE_CONN_MAX_AGE
+(passed through to the production settings, default 60 s; 0 = a new PostgreSQL connection per
+request).
 """
 import http.client
 import io
@@ -30,12 +36,16 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-DB_NAME = "quorum_bench"
-PATHS = ["/healthz", "/", "/bodies/gd-quality/"]
+DB_NAME = os.environ.get("BENCH_DB", "quorum_bench")
+PATHS = ["/healthz", "/", "/bodies/gd-quality/", "/notices/"]  # anonymous
+STAFF_PATHS = ["/bodies/gd-quality/applications/", "/bodies/gd-quality/pool/"]  # logged in as STAFF_EMAIL
+STAFF_EMAIL = "sec-gd-quality@demo.quorum.cn"
+STAFF_BACKEND = "portal.accounts.backends.EmailOrMobileBackend"
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "20"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 WARMUP_SECONDS = float(os.environ.get("BENCH_WARMUP_SECONDS", "1.5"))
 SCALE_USERS = int(os.environ.get("BENCH_USERS", "2000"))
+SCALE_EXPERTS = int(os.environ.get("BENCH_EXPERTS", "20000"))
 # 2 cores: one process per core; a few threads each so one request's PostgreSQL round
 # trips overlap with another's template rendering. More threads only add GIL contention.
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
@@ -78,8 +88,10 @@ def percentile(sorted_values, p):
     return sorted_values[k]
 
 
-def load(port, path, seconds, concurrency):
-    """`concurrency` threads, each with one keep-alive connection, hammering `path`."""
+def load(port, path, seconds, concurrency, headers=None):
+    """`concurrency` threads, each with one keep-alive connection, hammering `path` (with extra
+    request `headers`, e.g. a session cookie)."""
+    request_headers = {"Accept-Encoding": "gzip", **(headers or {})}
     start_barrier = threading.Barrier(concurrency + 1)
     results = []  # one (latencies, errors, error_samples) per thread
     lock = threading.Lock()
@@ -95,7 +107,7 @@ def load(port, path, seconds, concurrency):
             if t0 >= deadline:
                 break
             try:
-                conn.request("GET", path, headers={"Accept-Encoding": "gzip"})
+                conn.request("GET", path, headers=request_headers)
                 resp = conn.getresponse()
                 resp.read()
                 dt = time.perf_counter() - t0
@@ -140,14 +152,17 @@ def load(port, path, seconds, concurrency):
     }
 
 
-def count_queries(paths):
-    """Anonymous GETs through Django's test Client: (status, queries cold, queries warm)."""
+def count_queries(paths, user=None):
+    """GETs through Django's test Client, anonymous or logged in as `user` (force_login):
+    {path: (status, queries cold, queries warm)}."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     out = {}
     client = Client()
+    if user is not None:
+        client.force_login(user, backend=STAFF_BACKEND)
     for path in paths:
         counts, status = [], None
         for _ in range(2):  # first hit may fill per-process caches (ContentType, …)
@@ -157,6 +172,32 @@ def count_queries(paths):
         out[path] = (status, counts[0], counts[1])
     connection.close()
     return out
+
+
+def staff_session_cookie(user):
+    """A session for `user` stored in the bench database, with the keys
+    `django.contrib.auth.login` sets; returns the Cookie header value for the load clients."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    store[BACKEND_SESSION_KEY] = STAFF_BACKEND
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.save()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def data_summary():
+    """Row counts behind the measured pages (one line for the report)."""
+    from experts.models import Application, Expert, Notice
+
+    gd = {"body__key": "gd-quality"}
+    return (f"{Expert.objects.count()} experts ({Expert.objects.filter(status='active', **gd).count()} active "
+            f"in the gd-quality pool), {Application.objects.filter(**gd).exclude(status='draft').count()} "
+            f"gd-quality applications in the vetting queue, {Notice.objects.count()} notices")
 
 
 def wait_for_health(port, proc, timeout=30.0):
@@ -224,20 +265,37 @@ def main():
         t_migrate = time.monotonic() - t0
         t0 = time.monotonic()
         call_command("seed_demo", quiet_accounts=True, stdout=quiet)
-        call_command("seed_scale", users=SCALE_USERS, stdout=quiet)
+        t_seed_demo = time.monotonic() - t0
+        t0 = time.monotonic()
+        call_command("seed_scale", users=SCALE_USERS, experts=SCALE_EXPERTS, stdout=quiet)
         t_seed = time.monotonic() - t0
+        t0 = time.monotonic()
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # planner statistics for the bulk-inserted rows, as autovacuum
+            cursor.execute("ANALYZE")        # would have them on a live database
+        t_analyze = time.monotonic() - t0
         t0 = time.monotonic()
         call_command("collectstatic", interactive=False, verbosity=0, stdout=quiet)
         t_static = time.monotonic() - t0
         queries = count_queries(PATHS)
+        from portal.models import User
+
+        staff_user = User.objects.get(email=STAFF_EMAIL)
+        queries.update(count_queries(STAFF_PATHS, user=staff_user))
+        staff_cookie = staff_session_cookie(staff_user)
+        summary = data_summary()
+        connection.close()
 
         import gunicorn
 
         conn_max_age = settings.DATABASES["default"].get("CONN_MAX_AGE")
         log(f"Python {platform.python_version()} | Django {django.get_version()} | "
             f"gunicorn {gunicorn.__version__} | PostgreSQL {pg_version} | {os.cpu_count()} CPUs")
-        log(f"Setup: migrate {t_migrate:.1f}s, seed (demo + {SCALE_USERS} users) {t_seed:.1f}s, "
-            f"collectstatic {t_static:.1f}s; database {DB_NAME}")
+        log(f"Setup: migrate {t_migrate:.1f}s, seed_demo {t_seed_demo:.1f}s, seed_scale ({SCALE_USERS} users, "
+            f"{SCALE_EXPERTS} experts) {t_seed:.1f}s, ANALYZE {t_analyze:.1f}s, collectstatic {t_static:.1f}s; "
+            f"database {DB_NAME}")
+        log(f"Data: {summary}")
 
         port = free_port()
         cmd = [
@@ -261,26 +319,30 @@ def main():
             return 2
 
         rows = []
-        for path in PATHS:
-            warm = load(port, path, WARMUP_SECONDS, CONCURRENCY)
-            res = load(port, path, SECONDS, CONCURRENCY)
+        plan = [(path, "anon", None) for path in PATHS]
+        plan += [(path, "staff", {"Cookie": staff_cookie}) for path in STAFF_PATHS]
+        for path, who, headers in plan:
+            warm = load(port, path, WARMUP_SECONDS, CONCURRENCY, headers)
+            res = load(port, path, SECONDS, CONCURRENCY, headers)
             res["warm_errors"] = warm["errors"]
             res["samples"] = warm["samples"] + res["samples"]
+            res["who"] = who
             rows.append((path, res))
 
         log("")
-        header = (f"{'path':<22}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
-                  f"{'errors':>8}{'SQL/page':>10}")
+        header = (f"{'path':<34}{'client':>7}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}"
+                  f"{'errors':>8}{'SQL/page':>14}")
         log(header)
         log("-" * len(header))
         for path, r in rows:
             status, cold, warmq = queries[path]
             sql = f"{warmq}" if cold == warmq else f"{warmq} ({cold} cold)"
-            log(f"{path:<22}{r['ok'] + r['errors']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}{r['p95']:>9.1f}"
-                f"{r['errors'] + r['warm_errors']:>8}{sql:>10}")
+            log(f"{path:<34}{r['who']:>7}{r['ok'] + r['errors']:>9}{r['rps']:>9.1f}{r['p50']:>9.1f}"
+                f"{r['p95']:>9.1f}{r['errors'] + r['warm_errors']:>8}{sql:>14}")
         log("")
-        log("SQL/page: queries of one anonymous GET via django.test.Client + CaptureQueriesContext "
-            "(second request; first in parentheses when different).")
+        log("SQL/page: queries of one GET via django.test.Client + CaptureQueriesContext (second request; "
+            f"first in parentheses when different); staff pages with force_login as {STAFF_EMAIL}, "
+            f"loaded over HTTP with a session of that account.")
         log("Load-generator CPU (share of one core, same machine as the server): "
             + ", ".join(f"{p} {r['client_cpu'] * 100:.0f}%" for p, r in rows))
 

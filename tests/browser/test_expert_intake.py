@@ -139,7 +139,7 @@ def test_expert_intake_from_phone_application_to_verified_certificate(
     expect(sec.get_by_test_id("status")).to_have_text("已提交")
     comment = "职务请填写完整，例如“标准化研究所主任”。"
     returning = sec.get_by_role("form", name="退回修改")
-    returning.get_by_label("工作单位与职务").fill(comment)
+    returning.get_by_label("工作情况").fill(comment)
     returning.get_by_role("button", name="退回申请人修改").click()
     expect(sec.get_by_text("已退回申请人修改。")).to_be_visible()
     expect(sec.get_by_test_id("status")).to_have_text("退回修改")
@@ -198,7 +198,10 @@ def test_expert_intake_from_phone_application_to_verified_certificate(
     # --- 6. an anonymous visitor finds it on /notices/ and files an objection ------------------------
     visitor = new_context(viewport=DESKTOP).new_page()
     visitor.goto(f"{base}/notices/")
-    visitor.get_by_test_id("notice-table").get_by_role("link", name=notice.title).first.click()
+    row = visitor.get_by_test_id("notice-table").get_by_role("row").filter(has_text=notice.number)
+    expect(row).to_contain_text("公示中")
+    expect(row).to_contain_text("广东省质量发展智库")
+    row.get_by_role("link", name=notice.title).click()
     expect(visitor).to_have_url(f"{base}/notices/{notice.pk}/")
     expect(visitor.get_by_role("heading", level=1)).to_have_text(notice.title)
     table = visitor.get_by_test_id("candidate-table")
@@ -279,6 +282,8 @@ def test_expert_intake_from_phone_application_to_verified_certificate(
     text = pdf[0].get_textpage().get_text_range()
     assert expert.certificate_no in text
     assert NAME in text
+    # the verification URL (also in the QR code) is printed under the code, wrapped over two lines
+    assert f"/certificates/{expert.certificate_no}/" in re.sub(r"\s", "", text)
     assert ID_NUMBER not in text and "13900139000" not in text
     pdf[0].render(scale=1.5).to_pil().save(DOCS / "certificate.png")
     assert (DOCS / "certificate.png").stat().st_size > 20_000

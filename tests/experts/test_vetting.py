@@ -61,7 +61,7 @@ def test_return_for_fixes_stores_comments_audits_and_tells_the_applicant(
     assert event.data == {"from": "submitted", "to": "returned", "comments": {"qualifications": "请补充职称证书编号"}}
     assert event.actor == staff["sec-gd-quality"]
     assert [m.to for m in mailoutbox] == [[app.applicant.email]]
-    assert "【职称、学历与执业资格】请补充职称证书编号" in mailoutbox[0].body
+    assert "【职称、学位与执业资格】请补充职称证书编号" in mailoutbox[0].body
     (note,) = notifications(app.applicant, "vetting_returned")
     assert note.url == f"/experts/applications/{app.pk}/"
 

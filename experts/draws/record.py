@@ -1,0 +1,69 @@
+"""The draw record: everything an outsider needs to re-run a draw (`fairness.verify_record`,
+tools/verify_draw.py), plus descriptive fields that verification ignores.
+
+The full record (operator, supervisor, approvers) names the experts; the public record
+carries expert ids only (exclusion reasons are codes, never names)."""
+from ..models import Draw, Invitation
+from . import fairness
+
+REVEALED = (Draw.Status.INVITING, Draw.Status.COMPLETE, Draw.Status.EXHAUSTED)
+ACTIVE_INVITATIONS = (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
+
+
+def is_drawn(draw):
+    return draw.mode == Draw.Mode.RANDOM and draw.status in REVEALED and bool(draw.seed)
+
+
+def frozen_conditions(draw):
+    """The conditions committed at freeze time (stored with the policy snapshot)."""
+    return (draw.policy_snapshot or {}).get("draw_conditions", {})
+
+
+def panel_ids(draw):
+    """Expert ids holding an invitation still in force, in rank order."""
+    return list(draw.invitations.filter(status__in=ACTIVE_INVITATIONS, rank__isnull=False)
+                .order_by("rank").values_list("expert_id", flat=True))
+
+
+def build_record(draw, *, public=False):
+    drawn = is_drawn(draw)
+    record = {
+        "algorithm": fairness.ALGORITHM,
+        "draw": draw.pk,
+        "body": draw.body.key,
+        "number": draw.number,
+        "status": draw.status,
+        "conditions": frozen_conditions(draw),
+        "pool": list(draw.pool or []),
+        "exclusions": dict(draw.exclusions or {}),
+        "pool_hash": draw.pool_hash,
+        "secret_hash": draw.secret_hash,
+        "secret": draw.secret if drawn else "",
+        "entropy": draw.entropy,
+        "entropy_source": draw.entropy_source,
+        "seed": draw.seed if drawn else "",
+        "picks": list(draw.picks or []),
+        "panel": panel_ids(draw) if drawn else [],
+        "committed_at": draw.committed_at.isoformat() if draw.committed_at else None,
+        "drawn_at": draw.drawn_at.isoformat() if draw.drawn_at else None,
+        "purpose": draw.purpose,
+        "engagement_start": draw.engagement_start.isoformat(),
+        "engagement_end": draw.engagement_end.isoformat(),
+        "how_to_verify": "python3 tools/verify_draw.py record.json",
+    }
+    if not public:
+        ids = {p["expert"] for p in record["picks"]} | {int(k) for k in record["exclusions"]}
+        from ..models import Expert
+
+        names = dict(Expert.objects.filter(pk__in=ids).values_list("pk", "public_name"))
+        record.update({
+            "title": draw.title,
+            "reviewed_unit": draw.reviewed_unit,
+            "partner_units": list(draw.partner_units or []),
+            "place": draw.place,
+            "operator": draw.operator.name,
+            "supervisor": draw.supervisor.name,
+            "entropy_by": draw.entropy_by.name if draw.entropy_by_id else "",
+            "names": {str(k): names[k] for k in sorted(names)},
+        })
+    return record
