@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from .. import selectors
+from ..forms import POLICY_SECTIONS
 from ..models import Body, Policy
 
 RUNS_LABELS = {
@@ -52,12 +53,28 @@ def _display(policy, field):
     return value
 
 
+# which of the body's activities (Body.runs) make a group of rules relevant
+SECTION_RUNS = {
+    0: {"expert_pool", "public_notice", "projects"},    # public notice and objections
+    1: {"expert_pool"},                                  # membership
+    2: {"random_draw"},                                  # draws
+    3: {"council", "meetings"},                          # meetings and votes
+}
+
+
 def policy_rows(policy):
-    """(label, value, citation) for every rule; fractions shown as one row 'a/b'."""
+    """(label, value, citation) for every rule that applies to the body — a rule its
+    documents fix (it has a citation), or a default of an activity the body runs; fractions
+    shown as one row 'a/b'."""
+    runs = set(policy.body.runs or [])
+    relevant = {name for i, (_title, names) in enumerate(POLICY_SECTIONS) if SECTION_RUNS[i] & runs
+                for name in names}
     rows = []
     citations = policy.citations or {}
     for field in Policy.value_fields():
         name = field.name
+        if name not in relevant and name not in citations:
+            continue
         if name.endswith("_den") and name[:-4] in Policy.FRACTIONS:
             continue
         if name.endswith("_num") and name[:-4] in Policy.FRACTIONS:

@@ -128,3 +128,13 @@ def test_snapshot_is_a_copy(bodies, secretary):
     snap = bodies["jx-base"].policy.snapshot()
     update_policy(bodies["jx-base"], actor=secretary, values={"agenda_lead_workdays": 9})
     assert snap["agenda_lead_workdays"] == 5
+
+
+@pytest.mark.django_db
+def test_rules_page_shows_only_rules_that_apply_to_the_body(client, bodies):
+    xx = client.get(reverse("body-detail", args=["xx-random"])).content.decode()
+    assert 'data-rule="rotation_consecutive_draws"' in xx      # a draw rule of a pool that draws
+    assert 'data-rule="min_vice_chairs_present"' not in xx     # a council rule it has no use for
+    jx = client.get(reverse("body-detail", args=["jx-base"])).content.decode()
+    assert 'data-rule="min_vice_chairs_present"' in jx
+    assert 'data-rule="rotation_consecutive_draws"' not in jx
