@@ -93,7 +93,9 @@ def _lines(value):
 
 
 def _lock(draw):
-    return Draw.objects.select_for_update().select_related("body").get(pk=draw.pk)
+    # lock the draw row only: locking the joined body row too would serialise a whole body and
+    # deadlock against the FOR KEY SHARE locks that inserts referencing the body take
+    return Draw.objects.select_for_update(of=("self",)).select_related("body").get(pk=draw.pk)
 
 
 def _walk_lock(body_id):
@@ -469,7 +471,7 @@ def _deliver_invitations(invitation_ids):
     """After commit: hand the new invitations to the invitation channel (in-app, e-mail, link)."""
     from .invitations import send_invitations
 
-    send_invitations(list(Invitation.objects.filter(pk__in=invitation_ids).select_related("draw", "expert")))
+    send_invitations(list(Invitation.objects.filter(pk__in=invitation_ids).only("pk", "status")))
 
 
 def _send_later(invitations):
@@ -524,7 +526,9 @@ def enter_entropy(draw, *, actor, value, source, now=None):
         walk = _walk(draw, _open_slots(draw), now)
         draw.picks = list(draw.picks or []) + walk.events
         _settle(draw, walk, now)
-        draw.save()
+        # the frozen pool and exclusions are unchanged: write only what the run changed
+        draw.save(update_fields=["entropy", "entropy_source", "entropy_by", "seed", "status", "drawn_at",
+                                 "picks", "completed_at"])
         audit.record(actor, "experts.draw.run", draw, body=draw.body, now=now, data={
             "entropy": value, "entropy_source": source, "seed": draw.seed, "status": draw.status,
             "invited": [e["expert"] for e in walk.events if e["outcome"] == "invited"],
@@ -588,7 +592,7 @@ def reply(invitation, *, actor, answer, reason="", via="web", now=None):
         raise ReplyError({"via": _("未知的答复方式。")})
     with transaction.atomic():
         draw = _lock(invitation.draw)
-        inv = Invitation.objects.select_for_update().select_related("expert__user").get(pk=invitation.pk)
+        inv = Invitation.objects.select_for_update(of=("self",)).select_related("expert__user").get(pk=invitation.pk)
         inv.draw = draw
         to = DROPPED[answer]
         INVITATION_FLOW.check(inv, to=to, actor=actor)
@@ -645,7 +649,7 @@ def expire_due_invitations(*, now=None):
     expired = 0
     for draw_id, pks in by_draw.items():
         with transaction.atomic():
-            draw = Draw.objects.select_for_update().select_related("body").get(pk=draw_id)
+            draw = Draw.objects.select_for_update(of=("self",)).select_related("body").get(pk=draw_id)
             rows = list(Invitation.objects.select_for_update(skip_locked=True, of=("self",))
                         .filter(pk__in=pks, status=I.INVITED, reply_by__lt=now)
                         .select_related("expert").order_by("rank", "pk"))

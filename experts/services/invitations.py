@@ -76,7 +76,9 @@ def send_invitations(invitations):
     invitations = [i for i in invitations if i.status == Invitation.Status.INVITED]
     if not invitations:
         return []
+    # the draw's frozen record (pool, exclusions, walk) can be large: an invitation needs none of it
     rows = (Invitation.objects.select_related("draw__body", "expert__user")
+            .defer("draw__pool", "draw__exclusions", "draw__picks", "draw__policy_snapshot")
             .filter(pk__in=[i.pk for i in invitations]).order_by("pk"))
     created = []
     for inv in rows:

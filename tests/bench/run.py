@@ -2,7 +2,9 @@
 
 Steps: reset the `quorum_bench` database (BENCH_DB) on the TEST_DATABASE_URL server, migrate,
 seed (`seed_demo --quiet-accounts`, `seed_scale --users 2000 --experts 20000`), ANALYZE,
-collectstatic into a temp dir, count the SQL queries of each page in-process (test Client:
+collectstatic into a temp dir, the draw benchmarks in-process (tests/bench/draws.py: server time of
+one draw of 10, 100 concurrent draw requests; printed under "Draws" at the end), count the SQL
+queries of each page in-process (test Client:
 anonymous for the public pages, `force_login` as the gd-quality secretariat for the staff
 pages), start gunicorn with `portal.settings.bench` on a free loopback port, then for each page:
 a short warm-up and a fixed-duration load of CONCURRENCY clients (threads, one persistent
@@ -11,7 +13,8 @@ account, stored in the bench database as `django.contrib.auth.login` would and s
 `Cookie: sessionid=…` header.
 
 Exit status is non-zero when any request failed (non-200 — a staff page redirecting to the
-login page counts —, connection error) or a page did not render in-process. Knobs
+login page counts —, connection error), a page did not render in-process, or a draw benchmark
+failed (an error, a record that does not verify, a double booking). Knobs
 (environment): BENCH_WORKERS, BENCH_THREADS, BENCH_SECONDS, BENCH_WARMUP_SECONDS,
 BENCH_CONCURRENCY, BENCH_USERS, BENCH_EXPERTS, BENCH_DB (database name), DATABASE_CONN_MAX_AGE
 (passed through to the production settings, default 60 s; 0 = a new PostgreSQL connection per
@@ -35,6 +38,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+
+from tests.bench import draws as bench_draws  # noqa: E402 (needs ROOT on the path)
 
 DB_NAME = os.environ.get("BENCH_DB", "quorum_bench")
 PATHS = ["/healthz", "/", "/bodies/gd-quality/", "/notices/"]  # anonymous
@@ -286,6 +291,10 @@ def main():
         staff_cookie = staff_session_cookie(staff_user)
         summary = data_summary()
         connection.close()
+        t0 = time.monotonic()
+        draw_lines = []  # printed under "Draws" after the page table
+        draws_ok = bench_draws.run(draw_lines.append)
+        t_draws = time.monotonic() - t0
 
         import gunicorn
 
@@ -293,8 +302,8 @@ def main():
         log(f"Python {platform.python_version()} | Django {django.get_version()} | "
             f"gunicorn {gunicorn.__version__} | PostgreSQL {pg_version} | {os.cpu_count()} CPUs")
         log(f"Setup: migrate {t_migrate:.1f}s, seed_demo {t_seed_demo:.1f}s, seed_scale ({SCALE_USERS} users, "
-            f"{SCALE_EXPERTS} experts) {t_seed:.1f}s, ANALYZE {t_analyze:.1f}s, collectstatic {t_static:.1f}s; "
-            f"database {DB_NAME}")
+            f"{SCALE_EXPERTS} experts) {t_seed:.1f}s, ANALYZE {t_analyze:.1f}s, collectstatic {t_static:.1f}s, "
+            f"draws (below) {t_draws:.1f}s; database {DB_NAME}")
         log(f"Data: {summary}")
 
         port = free_port()
@@ -356,6 +365,10 @@ def main():
                 failed = True
         if proc.poll() is not None:
             log(f"FAIL: gunicorn exited early ({proc.returncode})")
+            failed = True
+        for line in draw_lines:
+            log(line)
+        if not draws_ok:
             failed = True
         server_log = gunicorn_log.read_text(errors="replace").strip()
         if server_log:

@@ -11,10 +11,10 @@ from experts.draws.fairness import verify_record
 from experts.draws.record import build_record
 from experts.models import Booking, Draw, Invitation
 from experts.services import draws as svc
-from tests.experts.test_draw_pool import NOW, gd, make_expert, new_draw, people, sent, xx  # noqa: F401 (fixtures)
+from tests.experts.test_draw_pool import NOW, gd, make_expert, new_draw, people, run_draw, sent, xx  # noqa: F401 (fixtures)
 
 DRAWS, NEEDED, EXPERTS = 50, 2, 60
-# the pool query is PostgreSQL SQL (arrays, regexp_replace, jsonb); `make test` runs on PostgreSQL
+# real parallel transactions with row locks: PostgreSQL (`make test` runs on it)
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="parallel transactions on one pool need PostgreSQL (row locks)")
 
 
@@ -58,3 +58,38 @@ def test_fifty_parallel_draws_never_book_one_expert_twice(xx, people, sent):
     for d in draws:
         result = verify_record(build_record(d, public=True))
         assert result.ok, (d.number, result.problem)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_requests_create_freeze_and_draw_without_deadlock(xx, people, sent):
+    """The whole request in parallel — numbering, freezing, audit, drawing — as 100 concurrent
+    users would: no deadlock, no double booking, every record verifies."""
+    for _ in range(40):
+        make_expert(xx)
+    workers = 20
+    barrier = threading.Barrier(workers)
+    errors, made = [], []
+
+    def run(n):
+        try:
+            barrier.wait(timeout=60)
+            made.append(run_draw(xx, people, needed=3, entropy=f"并发-{n}", now=NOW).pk)
+        except Exception as exc:  # reported below
+            errors.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert errors == []
+    assert len(made) == workers
+    booked = Counter(Booking.objects.values_list("expert_id", "day"))
+    assert max(booked.values()) == 1
+    draws = list(Draw.objects.filter(pk__in=made))
+    assert {d.status for d in draws} <= {Draw.Status.INVITING, Draw.Status.EXHAUSTED}
+    assert sum(d.invitations.count() for d in draws) == len(booked)
+    for d in draws:
+        assert verify_record(build_record(d, public=True)).ok, d.number

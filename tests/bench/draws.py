@@ -1,0 +1,343 @@
+"""`make bench`, part "Draws": the random-draw services on the seeded xx-random pool, in-process
+against the bench database (PostgreSQL). Called by tests/bench/run.py after seeding
+(`seed_demo`, `seed_scale --experts N`: about a third of the N experts are xx-random members).
+
+(a) One draw of 10 — server time. Conditions (a field with its sub-fields none, a minimum title
+    level), recusal (the reviewed unit and a partner unit as employers, a written exclusion of 3
+    experts, plus the bookings of the earlier repetitions on the same day) and rotation (the
+    xx-random policy: selected in the last 2 consecutive draws → sits out). Before every
+    measured draw two small "rotation" draws run (the same conditions, everybody but 12
+    eligible experts excluded in writing, 10 drawn each on their own day), so that at least 8
+    experts were selected in both of the last two draws and rotation really excludes someone.
+    Timed: `freeze_pool` (the eligible pool and the commitment) + `enter_entropy` (seed, order,
+    10 invitations and bookings, and the after-commit hand-over of the invitations to the
+    notification channels), REPEATS times; median and SQL query count (CaptureQueriesContext),
+    with the after-commit delivery's share counted apart.
+
+(b) CONCURRENT draw requests at once: one thread each (its own database connection, closed at
+    the end) creating + freezing + drawing a draw of 3 for the same engagement day on the same
+    conditions (a narrower pool, so that late draws run short and the booking constraint is
+    exercised). A semaphore caps the connections open at once below the server's
+    max_connections (the PostgreSQL server may be shared). Reported: throughput, final states,
+    and double bookings — no expert may hold two Booking rows on one day (the unique constraint
+    guarantees it) nor two invitations for draws on that day.
+
+Knobs (environment): BENCH_DRAW_REPEATS (5), BENCH_DRAW_CONCURRENT (100),
+BENCH_DRAW_CONNECTIONS (cap of simultaneous connections; default: what the server has free,
+minus a margin of 25, at most BENCH_DRAW_CONCURRENT)."""
+import os
+import statistics
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+
+BODY = "xx-random"
+SECRETARIAT = "sec-xx-random"
+SUPERVISOR = "supervisor"
+REPEATS = int(os.environ.get("BENCH_DRAW_REPEATS", "5"))
+CONCURRENT = int(os.environ.get("BENCH_DRAW_CONCURRENT", "100"))
+NEEDED_SINGLE, NEEDED_CONCURRENT = 10, 3
+ROTATION_POOL = 12  # experts left in the small rotation draws (10 of them drawn each time)
+CONNECTION_MARGIN = 25  # connections left free for everything else on the server
+
+# (a) conditions and recusal of the measured draw of 10
+SINGLE = {
+    "field": "materials", "min_title_level": "deputy_senior",
+    "reviewed_unit": "新县质量技术研究院", "partner_units": ["郑州市质量技术研究院"],
+}
+# (b) a narrower pool: about as many eligible experts (334 with 20 000 seeded) as the CONCURRENT × 3 seats
+CONCURRENT_CONDITIONS = {"field": "policy-law", "min_title_level": "senior", "regions": ["信阳市", "深圳市"]}
+
+
+def _data(supervisor, *, day, title, reviewed_unit="新县某机械制造有限公司", partner_units=(), needed,
+          min_title_level="", regions=()):
+    return {
+        "purpose": "inspection", "title": title, "reviewed_unit": reviewed_unit,
+        "partner_units": list(partner_units), "project_participants": [], "engagement_start": day,
+        "engagement_end": day, "place": "新县工业和信息化局", "reply_hours": 72, "supervisor": supervisor,
+        "needed": needed, "needs_by_field": {}, "min_title_level": min_title_level, "regions": list(regions),
+        "employer_types": [],
+    }
+
+
+def _people():
+    from experts.models import ExpertField
+    from portal.demo import demo_email
+    from portal.models import Body, User
+
+    body = Body.objects.select_related("policy").get(key=BODY)
+    sec = User.objects.get(email=demo_email(SECRETARIAT))
+    supervisor = User.objects.get(email=demo_email(SUPERVISOR))
+    fields = {f.code: f for f in ExpertField.objects.filter(body=body)}
+    return body, sec, supervisor, fields
+
+
+def _ms(seconds):
+    return seconds * 1000.0
+
+
+# ----------------------------------------------------------------------------------- (a)
+
+class _DeliveryMeter:
+    """Wraps experts.services.draws._deliver_invitations (run after the draw's commit) to count
+    its time and queries apart from the draw's own."""
+
+    def __init__(self):
+        from experts.services import draws as services
+
+        self.services, self.original = services, services._deliver_invitations
+        self.seconds, self.queries = 0.0, 0
+
+    def __enter__(self):
+        from django.db import connection
+
+        def metered(ids):
+            q0, t0 = len(connection.queries), time.perf_counter()
+            try:
+                return self.original(ids)
+            finally:
+                self.seconds += time.perf_counter() - t0
+                self.queries += len(connection.queries) - q0
+
+        self.services._deliver_invitations = metered
+        return self
+
+    def __exit__(self, *exc):
+        self.services._deliver_invitations = self.original
+
+    def reset(self):
+        self.seconds, self.queries = 0.0, 0
+
+
+def _eligible_ids(body, field, min_level, units):
+    """Active members with the field and at least the title level, not employed by `units`."""
+    from experts.models import Expert
+    from experts.models.pool import TITLE_RANK
+
+    levels = [v for v, r in TITLE_RANK.items() if r >= TITLE_RANK[min_level]]
+    return list(Expert.objects.filter(body=body, status=Expert.Status.ACTIVE, fields=field,
+                                      profile__title_level__in=levels)
+                .exclude(profile__employer__in=units).order_by("pk").values_list("pk", flat=True))
+
+
+def single_draw(body, sec, supervisor, fields, today):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from experts.draws.fairness import verify_record
+    from experts.draws.record import build_record
+    from experts.models import Expert
+    from experts.services import draws as services
+
+    field = fields[SINGLE["field"]]
+    units = [SINGLE["reviewed_unit"], *SINGLE["partner_units"]]
+    eligible = _eligible_ids(body, field, SINGLE["min_title_level"], units)
+    written = eligible[:3]
+    rotation_group = eligible[3:3 + ROTATION_POOL]
+    everyone = list(Expert.objects.filter(body=body, status=Expert.Status.ACTIVE).values_list("pk", flat=True))
+    keep = set(rotation_group)
+    rotation_excluded = list(Expert.objects.filter(pk__in=[pk for pk in everyone if pk not in keep]))
+    written_experts = list(Expert.objects.filter(pk__in=written))
+    day = today + timedelta(days=40)
+    conditions = {"min_title_level": SINGLE["min_title_level"]}
+
+    rows = []
+    with _DeliveryMeter() as meter:
+        for rep in range(REPEATS):
+            # two small draws: most of rotation_group is selected in both → rotation applies next
+            for k in range(2):
+                small = services.create_draw(
+                    body, actor=sec, fields=[field], excluded_experts=rotation_excluded,
+                    data=_data(supervisor, day=today + timedelta(days=100 + 2 * rep + k), needed=NEEDED_SINGLE,
+                               title=f"（压测）轮换前置抽取 {rep + 1}-{k + 1}", **conditions))
+                small = services.freeze_pool(small, actor=sec)
+                services.enter_entropy(small, actor=supervisor, value=f"rotation-{rep}-{k}", source="压测")
+            draw = services.create_draw(
+                body, actor=sec, fields=[field], excluded_experts=written_experts,
+                data=_data(supervisor, day=day, needed=NEEDED_SINGLE, title=f"（压测）抽取 10 人 第 {rep + 1} 次",
+                           reviewed_unit=SINGLE["reviewed_unit"], partner_units=SINGLE["partner_units"],
+                           **conditions))
+            meter.reset()
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                draw = services.freeze_pool(draw, actor=sec)
+                t1 = time.perf_counter()
+                n_freeze = len(ctx.captured_queries)
+                draw = services.enter_entropy(draw, actor=supervisor, value=f"bench-{rep}", source="压测")
+                t2 = time.perf_counter()
+            draw.refresh_from_db()
+            result = verify_record(build_record(draw, public=True))
+            reasons = Counter(code for codes in draw.exclusions.values() for code in codes)
+            rows.append({
+                "freeze": t1 - t0, "draw": t2 - t1, "total": t2 - t0, "deliver": meter.seconds,
+                "q_freeze": n_freeze, "q_draw": len(ctx.captured_queries) - n_freeze - meter.queries,
+                "q_deliver": meter.queries, "invited": draw.invitations.count(), "status": draw.status,
+                "pool": len(draw.pool), "excluded": len(draw.exclusions), "reasons": reasons,
+                "verified": result.ok,
+            })
+    return {"rows": rows, "members": len(everyone), "rotation_setting":
+            int((draw.policy_snapshot or {}).get("rotation_consecutive_draws") or 0)}
+
+
+# ----------------------------------------------------------------------------------- (b)
+
+def _connection_budget():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('max_connections')::int, (SELECT count(*) FROM pg_stat_activity)")
+        max_conn, in_use = cursor.fetchone()
+    env = os.environ.get("BENCH_DRAW_CONNECTIONS")
+    budget = int(env) if env else max(4, max_conn - in_use - CONNECTION_MARGIN)
+    return min(CONCURRENT, budget), max_conn, in_use
+
+
+def concurrent_draws(body, sec, supervisor, fields, today):
+    from django.db import connection
+    from django.db.models import Count
+
+    from experts.draws.fairness import verify_record
+    from experts.draws.record import build_record
+    from experts.models import Booking, Draw, Invitation
+    from experts.services import draws as services
+
+    day = today + timedelta(days=50)
+    field = fields[CONCURRENT_CONDITIONS["field"]]
+    slots, max_conn, in_use = _connection_budget()
+    connection.close()
+    gate = threading.BoundedSemaphore(slots)
+    barrier = threading.Barrier(CONCURRENT + 1)
+    lock = threading.Lock()
+    done, errors, refused, latencies = [], [], [], []
+
+    def request(n):
+        barrier.wait()
+        with gate:
+            t0 = time.perf_counter()
+            try:
+                draw = services.create_draw(
+                    body, actor=sec, fields=[field],
+                    data=_data(supervisor, day=day, needed=NEEDED_CONCURRENT, title=f"（压测）并发抽取 {n + 1}",
+                               min_title_level=CONCURRENT_CONDITIONS["min_title_level"],
+                               regions=CONCURRENT_CONDITIONS["regions"]))
+                try:
+                    draw = services.freeze_pool(draw, actor=sec)
+                except services.DrawError as exc:  # everybody eligible already booked that day
+                    with lock:
+                        refused.append((n, "; ".join(exc.messages)))
+                    return
+                draw = services.enter_entropy(draw, actor=supervisor, value=f"concurrent-{n}", source="压测")
+                with lock:
+                    done.append(draw.pk)
+                    latencies.append(time.perf_counter() - t0)
+            except Exception as exc:  # reported (and failing the bench) below
+                with lock:
+                    errors.append(f"request {n}: {exc.__class__.__name__}: {exc}")
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=request, args=(n,), daemon=True) for n in range(CONCURRENT)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join(300)
+    elapsed = time.perf_counter() - t0
+    hung = sum(t.is_alive() for t in threads)
+
+    draws = list(Draw.objects.filter(pk__in=done))
+    statuses = Counter(d.status for d in draws)
+    skipped = Counter(p.get("reason") for d in draws for p in d.picks if p["outcome"] == "skipped")
+    pool_sizes = [len(d.pool) for d in draws]
+    verified = sum(verify_record(build_record(d, public=True)).ok for d in draws)
+    double_bookings = (Booking.objects.values("expert_id", "day").annotate(n=Count("id")).filter(n__gt=1).count())
+    per_expert = Counter(Invitation.objects.filter(draw__engagement_start__lte=day, draw__engagement_end__gte=day)
+                         .values_list("expert_id", flat=True))
+    double_invited = sum(1 for n in per_expert.values() if n > 1)
+    seats = Invitation.objects.filter(draw_id__in=done).count()
+    booked_day = Booking.objects.filter(day=day).count()
+    connection.close()
+    return {
+        "elapsed": elapsed, "slots": slots, "max_conn": max_conn, "in_use": in_use, "statuses": statuses,
+        "refused": refused, "errors": errors, "hung": hung, "latencies": sorted(latencies),
+        "skipped": skipped, "pool_sizes": pool_sizes, "verified": verified, "drawn": len(draws),
+        "double_bookings": double_bookings, "double_invited": double_invited, "invitations": seats,
+        "booked_day": booked_day, "experts_invited": len(per_expert),
+    }
+
+
+# ----------------------------------------------------------------------------------- report
+
+def run(log):
+    """Run (a) and (b), print the "Draws" section through `log`; returns True when all is well
+    (every measured draw verified, no error, no double booking)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    body, sec, supervisor, fields = _people()
+    today = timezone.localdate()
+    a = single_draw(body, sec, supervisor, fields, today)
+    connection.close()
+    b = concurrent_draws(body, sec, supervisor, fields, today)
+    ok = True
+
+    log("")
+    log("Draws")
+    log("-----")
+    rows = a["rows"]
+    last = rows[-1]
+    med = {k: statistics.median(r[k] for r in rows) for k in ("freeze", "draw", "total", "deliver")}
+    log(f"(a) one draw of {NEEDED_SINGLE} from the {BODY} pool ({a['members']} active members), "
+        f"{len(rows)} repetitions, in-process:")
+    log(f"    conditions: field {SINGLE['field']}, title >= {SINGLE['min_title_level']}; recusal: reviewed unit "
+        f"{SINGLE['reviewed_unit']} + partner {SINGLE['partner_units'][0]} (employer), 3 written exclusions, "
+        f"earlier repetitions' bookings that day; rotation: {a['rotation_setting']} consecutive draws")
+    log(f"    eligible pool {last['pool']} experts, excluded {last['excluded']} (last repetition): "
+        + ", ".join(f"{code} {n}" for code, n in sorted(last["reasons"].items())))
+    log(f"    server time median {_ms(med['total']):.1f} ms (freeze_pool {_ms(med['freeze']):.1f} ms + "
+        f"enter_entropy {_ms(med['draw']):.1f} ms, of which after-commit hand-over of the {NEEDED_SINGLE} "
+        f"invitations {_ms(med['deliver']):.1f} ms); min {_ms(min(r['total'] for r in rows)):.1f}, "
+        f"max {_ms(max(r['total'] for r in rows)):.1f} ms")
+    log(f"    SQL queries per draw: freeze_pool {last['q_freeze']}, enter_entropy {last['q_draw']} "
+        f"(+ {last['q_deliver']} after commit: in-app notification + delivery rows for {NEEDED_SINGLE} invitations)")
+    log("    per repetition (ms total / queries freeze+draw+deliver / rotation excluded): " + "; ".join(
+        f"{_ms(r['total']):.0f} / {r['q_freeze']}+{r['q_draw']}+{r['q_deliver']} / {r['reasons'].get('rotation', 0)}"
+        for r in rows))
+    bad = [i + 1 for i, r in enumerate(rows) if not r["verified"] or r["invited"] != NEEDED_SINGLE
+           or r["status"] != "inviting"]
+    if bad:
+        log(f"FAIL: draws of 10, repetitions {bad}: not verified, or not {NEEDED_SINGLE} invited")
+        ok = False
+    if not all(r["reasons"].get("rotation") for r in rows):
+        log("FAIL: rotation excluded nobody in some repetition")
+        ok = False
+
+    lat = b["latencies"]
+    pools = b["pool_sizes"]
+    log(f"(b) {CONCURRENT} concurrent draw requests (create + freeze + draw {NEEDED_CONCURRENT}), same day, same pool "
+        f"(field {CONCURRENT_CONDITIONS['field']}, title >= {CONCURRENT_CONDITIONS['min_title_level']}, "
+        f"regions {'/'.join(CONCURRENT_CONDITIONS['regions'])}); one thread each, own connection, "
+        f"at most {b['slots']} open at once (server max_connections {b['max_conn']}, {b['in_use']} in use before)")
+    p50, worst = (_ms(statistics.median(lat)), _ms(lat[-1])) if lat else (float("nan"), float("nan"))
+    log(f"    {b['elapsed']:.1f} s wall, {len(lat) / b['elapsed']:.1f} draws/s; latency per request p50 "
+        f"{p50:.0f} ms, max {worst:.0f} ms")
+    states = ", ".join(f"{s.upper()} {n}" for s, n in sorted(b["statuses"].items()))
+    log(f"    outcome: {states or 'none drawn'}; refused at freeze (nobody eligible left) {len(b['refused'])}; "
+        f"errors {len(b['errors'])}; frozen pool size {min(pools) if pools else 0}–{max(pools) if pools else 0}")
+    log(f"    {b['invitations']} invitations to {b['experts_invited']} experts, {b['booked_day']} bookings that day; "
+        f"walk skips: " + (", ".join(f"{k} {n}" for k, n in sorted(b["skipped"].items())) or "none")
+        + f"; records verified {b['verified']}/{b['drawn']}")
+    log(f"    double bookings: {b['double_bookings']} (experts with two Booking rows on one day); "
+        f"experts with two invitations that day: {b['double_invited']}")
+    if b["errors"] or b["hung"]:
+        log(f"FAIL: concurrent draws: {len(b['errors'])} errors, {b['hung']} threads hung; e.g. {b['errors'][:3]}")
+        ok = False
+    if b["double_bookings"] or b["double_invited"]:
+        log("FAIL: an expert was booked twice")
+        ok = False
+    if b["verified"] != b["drawn"] or len(b["refused"]) + b["drawn"] != CONCURRENT:
+        log("FAIL: some concurrent draws did not verify or went missing")
+        ok = False
+    return ok
