@@ -89,10 +89,18 @@ def test_phone_viewport_menu(page, live_server, demo):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", ["/", "/bodies/jx-base/", "/login/", "/accounts/register/"])
+@pytest.mark.parametrize("path", ["/", "/bodies/jx-base/", "/login/", "/accounts/register/", "/notices/",
+                                  "notice", "objection", "certificate", "/experts/apply/"])
 def test_public_pages_have_no_serious_accessibility_violations(page, live_server, demo, path):
     from axe_playwright_python.sync_playwright import Axe
 
+    from experts.models import Expert, Notice
+
+    if path in ("notice", "objection"):
+        notice = Notice.objects.filter(status=Notice.Status.OPEN).first()
+        path = f"/notices/{notice.pk}/" + ("objections/new/" if path == "objection" else "")
+    elif path == "certificate":
+        path = f"/certificates/{Expert.objects.first().certificate_no}/"
     page.goto(live_server.url + path)
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
