@@ -109,6 +109,7 @@ def _create_chunk(ks, *, bodies, now, password, settings_by_body, fields_by_body
             employer_type=ExpertProfile.EmployerType.ENTERPRISE, position="技术负责人", title=title, title_level=level,
             degree=(Degree.DOCTORATE, Degree.MASTER, Degree.BACHELOR)[k % 3], degree_year=1990 + k % 25,
             work_since=1985 + k % 30, region=region))
+        profiles[-1].refresh_keys()  # bulk_create does not call save()
     ExpertProfile.objects.bulk_create(profiles)
 
     apps, picks = [], []

@@ -1,11 +1,14 @@
 """The eligible pool of a draw: conditions, the five recusal grounds, rotation and declared
 conflicts, each exclusion with its reason codes, from a constant number of set-based
 queries whatever the pool size (see eligible_pool)."""
-import re
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from ..models import Booking, Draw, Expert, ExpertField, Invitation
-from ..models.pool import TITLE_RANK
+from ..models.pool import TITLE_RANK, normalize
 
 # reason codes, in the order they are listed for an excluded expert
 CONDITION_CODES = ("condition:fields", "condition:min_title_level", "condition:regions", "condition:employer_types")
@@ -19,11 +22,6 @@ DRAWN_STATUSES = (Draw.Status.INVITING, Draw.Status.COMPLETE, Draw.Status.EXHAUS
 class PoolResult:
     pool_ids: list = field(default_factory=list)
     exclusions: dict = field(default_factory=dict)  # {str(expert id): [reason codes]}
-
-
-def normalize(text):
-    """Case- and space-insensitive form used to compare unit and person names."""
-    return re.sub(r"[ \t\n\r\u3000]+", "", str(text or "")).lower()
 
 
 def field_codes_with_descendants(fields):
@@ -76,75 +74,74 @@ def eligible_pool(draw, *, now=None):
     """Active members of the draw's body that meet its conditions and have no recusal,
     rotation or declared-conflict ground. Returns PoolResult(pool_ids, exclusions).
 
-    Set-based reads (a constant number of queries whatever the pool size: the members with
-    the profile columns the rules need, their fields, bookings in the engagement window, the
-    written exclusions, the rotation draws' panels and this draw's declared conflicts), then
-    one pass in Python. Portable: PostgreSQL in production, SQLite on a laptop."""
+    Set-based reads of ids only (a constant number of queries whatever the pool size): the
+    rotation draws, the condition fields with their sub-fields, the active member ids, the
+    members failing a condition or matching a recusal key (one query, the tests done in SQL on
+    the normalized keys ExpertProfile keeps: see ExpertProfile.refresh_keys), bookings in the
+    engagement window, the written exclusions, the rotation draws' panels and this draw's
+    declared conflicts. Portable ORM: PostgreSQL in production, SQLite on a laptop."""
     rotation_ids = rotation_draw_ids(draw)
-    field_ids = set(field_codes_with_descendants(draw.fields.all())) if draw.pk else set()
+    field_ids = field_codes_with_descendants(draw.fields.all()) if draw.pk else []
     levels = set()
     if draw.min_title_level:
         floor = TITLE_RANK.get(draw.min_title_level, 0)
         levels = {v for v, r in TITLE_RANK.items() if r >= floor}
     regions, employer_types = set(draw.regions or []), set(draw.employer_types or [])
-    units = {normalize(u) for u in [draw.reviewed_unit, *(draw.partner_units or [])] if normalize(u)}
-    people = {normalize(p) for p in (draw.project_participants or []) if normalize(p)}
+    units = sorted({normalize(u) for u in [draw.reviewed_unit, *(draw.partner_units or [])] if normalize(u)})
+    people = sorted({normalize(p) for p in (draw.project_participants or []) if normalize(p)})
 
-    members = list(Expert.objects.filter(body_id=draw.body_id, status=Expert.Status.ACTIVE).values_list(
-        "id", "profile__name", "profile__employer", "profile__recent_employers", "profile__close_relations",
-        "profile__shareholdings", "profile__title_level", "profile__region", "profile__employer_type"))
-    in_field = set()
+    members = Expert.objects.filter(body_id=draw.body_id, status=Expert.Status.ACTIVE).order_by()  # no sort, no join
+    member_ids = sorted(members.values_list("id", flat=True))
+    # each test is true when the member fails the condition / has the recusal ground
+    tests = {}
     if field_ids:
-        in_field = set(Expert.fields.through.objects.filter(
-            expert__body_id=draw.body_id, expert__status=Expert.Status.ACTIVE, expertfield_id__in=field_ids,
-        ).values_list("expert_id", flat=True))
+        tests["condition:fields"] = ~Exists(Expert.fields.through.objects.filter(
+            expert_id=OuterRef("pk"), expertfield_id__in=field_ids))
+    if levels:
+        tests["condition:min_title_level"] = ~Q(profile__title_level__in=sorted(levels))
+    if regions:
+        tests["condition:regions"] = ~Q(profile__region__in=sorted(regions))
+    if employer_types:
+        tests["condition:employer_types"] = ~Q(profile__employer_type__in=sorted(employer_types))
+    if units:
+        # employer_keys wraps each key in newlines, which a key never contains: a whole-key match
+        tests["employer"] = reduce(or_, (Q(profile__employer_keys__contains=f"\n{u}\n") for u in units))
+    if people:
+        tests["participant"] = Q(profile__name_key__in=people)
+    if units:
+        tests["relation"] = reduce(or_, (Q(profile__declared_key__contains=u) for u in units))
+    flagged = {}
+    if tests:
+        codes = list(tests)
+        aliases = {f"t{i}": ExpressionWrapper(t, output_field=BooleanField()) for i, t in enumerate(tests.values())}
+        filters = reduce(or_, (Q(**{alias: True}) for alias in aliases))
+        for row in members.annotate(**aliases).filter(filters).values_list("id", *aliases):
+            flagged[row[0]] = [code for code, hit in zip(codes, row[1:]) if hit]
     booked = set(Booking.objects.filter(
         expert__body_id=draw.body_id, day__range=(draw.engagement_start, draw.engagement_end),
-    ).values_list("expert_id", flat=True))
-    written = set(draw.excluded_experts.values_list("pk", flat=True)) if draw.pk else set()
+    ).order_by().values_list("expert_id", flat=True))
+    written = set(draw.excluded_experts.order_by().values_list("pk", flat=True)) if draw.pk else set()
     rotated = set()
     if rotation_ids:
         picked = {}
         for expert_id, draw_id in Invitation.objects.filter(
-                draw_id__in=rotation_ids, rank__isnull=False).values_list("expert_id", "draw_id").distinct():
+                draw_id__in=rotation_ids, rank__isnull=False).order_by().values_list("expert_id", "draw_id").distinct():
             picked.setdefault(expert_id, set()).add(draw_id)
         rotated = {e for e, draws in picked.items() if len(draws) == len(rotation_ids)}
     conflicts = set(Invitation.objects.filter(draw_id=draw.pk or 0, status=Invitation.Status.CONFLICT)
-                    .values_list("expert_id", flat=True))
+                    .order_by().values_list("expert_id", flat=True))
 
+    others = (("written_request", written), ("booked", booked), ("rotation", rotated),
+              ("declared_conflict", conflicts))
+    candidates = set(flagged).union(written, booked, rotated, conflicts)
     pool_ids, exclusions = [], {}
-    for (pk, name, employer, recent, relations, shares, level, region, employer_type) in members:
-        reasons = []
-        if field_ids and pk not in in_field:
-            reasons.append("condition:fields")
-        if levels and level not in levels:
-            reasons.append("condition:min_title_level")
-        if regions and region not in regions:
-            reasons.append("condition:regions")
-        if employer_types and employer_type not in employer_types:
-            reasons.append("condition:employer_types")
-        if units:
-            employers = {normalize(employer)} | {normalize(r) for r in (recent if isinstance(recent, list) else [])}
-            if employers & units:
-                reasons.append("employer")
-        if people and normalize(name) in people:
-            reasons.append("participant")
-        if units:
-            declared = normalize(f"{relations or ''} {shares or ''}")
-            if any(u in declared for u in units):
-                reasons.append("relation")
-        if pk in written:
-            reasons.append("written_request")
-        if pk in booked:
-            reasons.append("booked")
-        if pk in rotated:
-            reasons.append("rotation")
-        if pk in conflicts:
-            reasons.append("declared_conflict")
+    for pk in member_ids:  # ascending
+        if pk not in candidates:
+            pool_ids.append(pk)
+            continue
+        reasons = flagged.get(pk, []) + [code for code, ids in others if pk in ids]
         if reasons:
             exclusions[str(pk)] = reasons
         else:
             pool_ids.append(pk)
-    pool_ids.sort()
-    exclusions = {k: exclusions[k] for k in sorted(exclusions, key=int)}
     return PoolResult(pool_ids, exclusions)

@@ -1,4 +1,6 @@
 """A body's expert pool: its field tree, eligibility rules, settings, people and members."""
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -126,6 +128,11 @@ class TitleLevel(models.TextChoices):
 TITLE_RANK = {v: i for i, v in enumerate(TitleLevel.values)}
 
 
+def normalize(text):
+    """Case- and space-insensitive form used to compare unit and person names."""
+    return re.sub(r"[ \t\n\r\u3000]+", "", str(text or "")).lower()
+
+
 class Degree(models.TextChoices):
     NONE = "none", _("无学位")
     BACHELOR = "bachelor", _("学士")
@@ -190,6 +197,15 @@ class ExpertProfile(models.Model):
     close_relations = models.TextField(_("近亲属任职情况"), blank=True)
     shareholdings = models.TextField(_("持股及其他利益关系"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # normalized keys for the draw recusal checks (see normalize), kept in step on save():
+    # name_key = normalize(name); employer_keys = normalize(employer) and of each recent
+    # employer, each wrapped in newlines ("\nkey\n", never inside a key); declared_key =
+    # normalize(close_relations + " " + shareholdings)
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    employer_keys = models.TextField(blank=True, editable=False)
+    declared_key = models.TextField(blank=True, editable=False)
+
+    KEY_FIELDS = ("name_key", "employer_keys", "declared_key")
 
     class Meta:
         verbose_name = _("专家个人信息")
@@ -197,6 +213,19 @@ class ExpertProfile(models.Model):
 
     def __str__(self):
         return self.name
+
+    def refresh_keys(self):
+        """Recompute the recusal keys from the profile fields (call before bulk_create)."""
+        self.name_key = normalize(self.name)
+        recent = self.recent_employers if isinstance(self.recent_employers, list) else []
+        self.employer_keys = "".join(f"\n{k}\n" for k in [normalize(self.employer), *map(normalize, recent)])
+        self.declared_key = normalize(f"{self.close_relations or ''} {self.shareholdings or ''}")
+
+    def save(self, *args, **kwargs):
+        self.refresh_keys()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.KEY_FIELDS}
+        super().save(*args, **kwargs)
 
 
 class Expert(models.Model):

@@ -105,3 +105,36 @@ def test_public_pages_have_no_serious_accessibility_violations(page, live_server
     results = Axe().run(page)
     serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_pages_have_no_serious_accessibility_violations(page, live_server, demo, login):
+    from axe_playwright_python.sync_playwright import Axe
+
+    login(demo_email("sec-gd-quality"), DEMO_PASSWORD)
+    for path in ["/bodies/gd-quality/staff/", "/bodies/gd-quality/applications/", "/bodies/gd-quality/pool/",
+                 "/bodies/gd-quality/policy/", "/bodies/gd-quality/audit/", "/bodies/gd-quality/draws/",
+                 "/calendar/", "/inbox/"]:
+        page.goto(live_server.url + path)
+        results = Axe().run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applicant_and_expert_pages_have_no_serious_accessibility_violations(page, live_server, demo, login):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from experts.models import Invitation
+    from experts.services.invitations import signed_link_token
+
+    login(demo_email("expert"), DEMO_PASSWORD)
+    paths = ["/tasks/", "/accounts/profile/", "/experts/applications/", "/experts/memberships/",
+             "/experts/invitations/", "/experts/ratings/"]
+    invitation = Invitation.objects.first()
+    paths.append(f"/invitations/respond/{signed_link_token(invitation)}/")
+    for path in paths:
+        page.goto(live_server.url + path)
+        results = Axe().run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert serious == [], (path, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious])
