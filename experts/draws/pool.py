@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from ..models import Booking, Draw, Expert, ExpertField, Invitation
 from ..models.pool import TITLE_RANK, normalize
@@ -81,7 +81,11 @@ def eligible_pool(draw, *, now=None):
     engagement window, the written exclusions, the rotation draws' panels and this draw's
     declared conflicts. Portable ORM: PostgreSQL in production, SQLite on a laptop."""
     rotation_ids = rotation_draw_ids(draw)
-    field_ids = field_codes_with_descendants(draw.fields.all()) if draw.pk else []
+    field_ids = []
+    if draw.pk:  # the condition fields and their sub-fields, in one query
+        chosen = draw.fields.order_by().values("pk")
+        field_ids = list(ExpertField.objects.filter(Q(pk__in=chosen) | Q(parent_id__in=chosen))
+                         .order_by().values_list("pk", flat=True))
     levels = set()
     if draw.min_title_level:
         floor = TITLE_RANK.get(draw.min_title_level, 0)
@@ -94,9 +98,6 @@ def eligible_pool(draw, *, now=None):
     member_ids = sorted(members.values_list("id", flat=True))
     # each test is true when the member fails the condition / has the recusal ground
     tests = {}
-    if field_ids:
-        tests["condition:fields"] = ~Exists(Expert.fields.through.objects.filter(
-            expert_id=OuterRef("pk"), expertfield_id__in=field_ids))
     if levels:
         tests["condition:min_title_level"] = ~Q(profile__title_level__in=sorted(levels))
     if regions:
@@ -104,12 +105,18 @@ def eligible_pool(draw, *, now=None):
     if employer_types:
         tests["condition:employer_types"] = ~Q(profile__employer_type__in=sorted(employer_types))
     if units:
-        # employer_keys wraps each key in newlines, which a key never contains: a whole-key match
-        tests["employer"] = reduce(or_, (Q(profile__employer_keys__contains=f"\n{u}\n") for u in units))
+        # recent_employer_keys wraps each key in newlines, which a key never contains: whole keys
+        tests["employer"] = reduce(or_, (Q(profile__recent_employer_keys__contains=f"\n{u}\n") for u in units),
+                                   Q(profile__employer_key__in=units))
     if people:
         tests["participant"] = Q(profile__name_key__in=people)
     if units:
         tests["relation"] = reduce(or_, (Q(profile__declared_key__contains=u) for u in units))
+    in_field = set()
+    if field_ids:
+        # the fields are the body's own: no join to the members needed (only members are looked up)
+        in_field = set(Expert.fields.through.objects.filter(expertfield_id__in=field_ids)
+                       .order_by().values_list("expert_id", flat=True))
     flagged = {}
     if tests:
         codes = list(tests)
@@ -136,10 +143,14 @@ def eligible_pool(draw, *, now=None):
     candidates = set(flagged).union(written, booked, rotated, conflicts)
     pool_ids, exclusions = [], {}
     for pk in member_ids:  # ascending
-        if pk not in candidates:
+        if field_ids and pk not in in_field:
+            reasons = ["condition:fields"]
+        elif pk not in candidates:
             pool_ids.append(pk)
             continue
-        reasons = flagged.get(pk, []) + [code for code, ids in others if pk in ids]
+        else:
+            reasons = []
+        reasons += flagged.get(pk, []) + [code for code, ids in others if pk in ids]
         if reasons:
             exclusions[str(pk)] = reasons
         else:

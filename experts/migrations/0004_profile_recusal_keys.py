@@ -11,6 +11,9 @@ def _normalize(text):
     return re.sub(r"[ \t\n\r\u3000]+", "", str(text or "")).lower()
 
 
+KEYS = ["name_key", "employer_key", "recent_employer_keys", "declared_key"]
+
+
 def fill_keys(apps, schema_editor):
     ExpertProfile = apps.get_model("experts", "ExpertProfile")
     db = schema_editor.connection.alias
@@ -20,14 +23,15 @@ def fill_keys(apps, schema_editor):
     for p in rows.iterator(chunk_size=2000):
         recent = p.recent_employers if isinstance(p.recent_employers, list) else []
         p.name_key = _normalize(p.name)
-        p.employer_keys = "".join(f"\n{k}\n" for k in [_normalize(p.employer), *map(_normalize, recent)])
+        p.employer_key = _normalize(p.employer)
+        p.recent_employer_keys = "".join(f"\n{_normalize(r)}\n" for r in recent)
         p.declared_key = _normalize(f"{p.close_relations or ''} {p.shareholdings or ''}")
         batch.append(p)
         if len(batch) >= 2000:
-            ExpertProfile.objects.using(db).bulk_update(batch, ["name_key", "employer_keys", "declared_key"])
+            ExpertProfile.objects.using(db).bulk_update(batch, KEYS)
             batch = []
     if batch:
-        ExpertProfile.objects.using(db).bulk_update(batch, ["name_key", "employer_keys", "declared_key"])
+        ExpertProfile.objects.using(db).bulk_update(batch, KEYS)
 
 
 class Migration(migrations.Migration):
@@ -44,7 +48,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="expertprofile",
-            name="employer_keys",
+            name="employer_key",
+            field=models.CharField(blank=True, db_index=True, editable=False, max_length=400),
+        ),
+        migrations.AddField(
+            model_name="expertprofile",
+            name="recent_employer_keys",
             field=models.TextField(blank=True, editable=False),
         ),
         migrations.AddField(

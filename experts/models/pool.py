@@ -198,14 +198,16 @@ class ExpertProfile(models.Model):
     shareholdings = models.TextField(_("持股及其他利益关系"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     # normalized keys for the draw recusal checks (see normalize), kept in step on save():
-    # name_key = normalize(name); employer_keys = normalize(employer) and of each recent
-    # employer, each wrapped in newlines ("\nkey\n", never inside a key); declared_key =
-    # normalize(close_relations + " " + shareholdings)
+    # name_key = normalize(name); employer_key = normalize(employer); recent_employer_keys =
+    # normalize() of each recent employer, each wrapped in newlines ("\nkey\n": a key never
+    # contains one, so a whole key is matched); declared_key = normalize(close_relations + " " +
+    # shareholdings)
     name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
-    employer_keys = models.TextField(blank=True, editable=False)
+    employer_key = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
+    recent_employer_keys = models.TextField(blank=True, editable=False)
     declared_key = models.TextField(blank=True, editable=False)
 
-    KEY_FIELDS = ("name_key", "employer_keys", "declared_key")
+    KEY_FIELDS = ("name_key", "employer_key", "recent_employer_keys", "declared_key")
 
     class Meta:
         verbose_name = _("专家个人信息")
@@ -218,7 +220,8 @@ class ExpertProfile(models.Model):
         """Recompute the recusal keys from the profile fields (call before bulk_create)."""
         self.name_key = normalize(self.name)
         recent = self.recent_employers if isinstance(self.recent_employers, list) else []
-        self.employer_keys = "".join(f"\n{k}\n" for k in [normalize(self.employer), *map(normalize, recent)])
+        self.employer_key = normalize(self.employer)
+        self.recent_employer_keys = "".join(f"\n{normalize(r)}\n" for r in recent)
         self.declared_key = normalize(f"{self.close_relations or ''} {self.shareholdings or ''}")
 
     def save(self, *args, **kwargs):
