@@ -3,7 +3,7 @@ from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_objects_for_user
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from .models import Body
 
@@ -34,6 +34,13 @@ def bodies_for(user, perm):
         return Body.objects.filter(is_active=True)
     return get_objects_for_user(user, full_codename(perm), klass=Body, accept_global_perms=False).filter(
         is_active=True)
+
+
+def users_with(perm, body):
+    """Active users holding `perm` on `body` (by role, not as superusers), in a stable order:
+    who is told when something in the body needs them."""
+    codename = full_codename(perm).split(".", 1)[1]
+    return list(get_users_with_perms(body, only_with_perms_in=[codename]).filter(is_active=True).order_by("pk"))
 
 
 class BodyPermissionMixin(AccessMixin):

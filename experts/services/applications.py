@@ -8,9 +8,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_users_with_perms
 
 from portal import audit, notify
+from portal.permissions import users_with
 
 from .. import eligibility
 from ..eligibility import EligibilityError
@@ -78,8 +78,7 @@ def open_call(body, now=None):
 
 def secretariat(body):
     """Users holding manage_experts on the body (the secretariat)."""
-    return list(get_users_with_perms(body, only_with_perms_in=["manage_experts"])
-                .filter(is_active=True))
+    return users_with("manage_experts", body)
 
 
 def start_application(body, *, actor, call=None, now=None):

@@ -21,10 +21,9 @@ from django.db.models import F
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from guardian.shortcuts import get_users_with_perms
 
 from portal import audit, notify
-from portal.permissions import has, require
+from portal.permissions import has, require, users_with
 
 from ..draws import fairness
 from ..draws.pool import draw_conditions, eligible_pool, target_count
@@ -56,10 +55,6 @@ class ReplyError(ValidationError):
 
 def _now(now):
     return now or timezone.now()
-
-
-def _users_with(perm, body):
-    return list(get_users_with_perms(body, only_with_perms_in=[perm]).filter(is_active=True).order_by("pk"))
 
 
 def _unique_users(*groups):
@@ -452,7 +447,7 @@ def _is_complete(draw):
 
 
 def _alert_exhausted(draw, now):
-    users = _unique_users(_users_with("manage_experts", draw.body), [draw.supervisor, draw.operator])
+    users = _unique_users(users_with("manage_experts", draw.body), [draw.supervisor, draw.operator])
     notify.later(users, "draw_exhausted", draw, body=draw.body,
                  subject=_("专家抽取人数不足：%(n)s") % {"n": draw.number},
                  text=_("%(n)s（%(t)s）符合条件的专家已全部抽取，专家组仍缺 %(k)s 人。请调整条件另行抽取或按规定指定专家。") % {
@@ -629,7 +624,7 @@ def _raise_unanswered_trigger(expert, threshold, invitation, now):
         return None
     audit.record(None, "experts.exit_trigger.raise", trigger, body=expert.body, now=now,
                  data={"expert": expert.pk, "kind": trigger.kind, **evidence})
-    notify.later(_users_with("manage_experts", expert.body), "exit_trigger_unanswered", trigger, body=expert.body,
+    notify.later(users_with("manage_experts", expert.body), "exit_trigger_unanswered", trigger, body=expert.body,
                  subject=_("出库情形提示：%(name)s") % {"name": expert.public_name},
                  text=_("%(name)s 已连续 %(n)s 次未答复抽取邀请（规定 %(t)s 次），请核实并决定是否启动出库程序。") % {
                      "name": expert.public_name, "n": expert.unanswered_streak, "t": threshold}, url="")
@@ -717,7 +712,7 @@ def request_designation(body, *, actor, data, experts, reason, now=None):
         draw.save()
         audit.record(actor, "experts.designation.request", draw, body=body, now=now, data={
             "number": draw.number, "experts": draw.pool, "reason": reason})
-        users = _unique_users(_users_with("approve", body), [draw.supervisor])
+        users = _unique_users(users_with("approve", body), [draw.supervisor])
         notify.later(users, "designation_requested", draw, body=body,
                      subject=_("指定专家待审批：%(n)s") % {"n": draw.number},
                      text=_("%(n)s（%(t)s）拟指定 %(k)s 位专家。理由：%(r)s") % {

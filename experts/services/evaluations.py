@@ -17,10 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from guardian.shortcuts import get_users_with_perms
 
 from portal import audit, notify
-from portal.permissions import require
+from portal.permissions import require, users_with
 
 from ..models import Draw, ExitTrigger, Expert, Invitation
 
@@ -38,10 +37,6 @@ NOTE_MAX_LENGTH = 2000
 
 class EvaluationError(ValidationError):
     """Raised with per-field messages ({"rating": [...]}, or a plain message for the form)."""
-
-
-def _users_with(perm, body):
-    return list(get_users_with_perms(body, only_with_perms_in=[perm]).filter(is_active=True).order_by("pk"))
 
 
 def evaluation_open(draw, now=None):
@@ -83,7 +78,7 @@ def _raise_trigger(expert, kind, *, count, threshold, invitations, now):
     trigger = ExitTrigger.objects.create(expert=expert, kind=kind, evidence=evidence, raised_at=now)
     audit.record(None, "experts.exit_trigger.raise", trigger, body=expert.body,
                  data={"expert": expert.pk, "kind": kind, **evidence}, now=now)
-    notify.later(_users_with("manage_experts", expert.body), "evaluation_exit_trigger", trigger,
+    notify.later(users_with("manage_experts", expert.body), "evaluation_exit_trigger", trigger,
                  body=expert.body, subject=_("出库情形提示：%(name)s") % {"name": expert.public_name},
                  url=reverse("experts:expert-detail", args=[expert.body.key, expert.pk]), expert=expert,
                  kind_display=trigger.get_kind_display(), count=count, threshold=threshold)

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal import audit, notify, workdays
-from portal.models import Role, User
+from portal.permissions import users_with
 from portal.workflows import Flow
 
 from ..models import Application, Notice, NoticeEntry, Objection
@@ -91,8 +91,7 @@ def new_receipt_no(notice, now):
 
 
 def secretariat_users(body):
-    return list(User.objects.filter(role_assignments__body=body, role_assignments__role=Role.SECRETARIAT,
-                                    is_active=True).distinct().order_by("pk"))
+    return users_with("manage_experts", body)
 
 
 def staff_url(objection):

@@ -10,10 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from guardian.shortcuts import get_users_with_perms
 
 from portal import audit, notify
-from portal.permissions import full_codename, require
+from portal.permissions import require, users_with
 
 from ..models import Application, EligibilityRule, UnitVerification
 from ..validators import sniff_upload
@@ -63,11 +62,6 @@ def _lock(application):
 
 def _review_url(application):
     return reverse("experts:review", args=[application.body.key, application.pk])
-
-
-def _users_with(perm, body):
-    codename = full_codename(perm).split(".", 1)[1]
-    return list(get_users_with_perms(body, only_with_perms_in=[codename]).filter(is_active=True).order_by("pk"))
 
 
 def _required_text(value, field_name, message):
@@ -210,7 +204,7 @@ def forward(application, *, actor, now=None):
                      data={"from": before, "to": app.status})
         notify.later([app.applicant], "vetting_forwarded", app, body=app.body,
                      subject=_("您向“%(body)s”提交的申请已通过秘书处审核，提交审批") % {"body": app.body.name_zh})
-        notify.later(_users_with("approve", app.body), "vetting_to_approve", app, body=app.body,
+        notify.later(users_with("approve", app.body), "vetting_to_approve", app, body=app.body,
                      url=_review_url(app),
                      subject=_("“%(body)s”有一份入库申请待您审批：%(name)s")
                      % {"body": app.body.name_zh, "name": app.profile.name})
@@ -283,7 +277,7 @@ def send_back(application, *, actor, reason, now=None):
         before = _move(app, S.SUBMITTED, decision_reason=reason)
         audit.record(actor, "experts.application.send_back", app, body=app.body, now=now,
                      data={"from": before, "to": app.status, "reason": reason})
-        notify.later(_users_with("manage_experts", app.body), "vetting_sent_back", app, body=app.body,
+        notify.later(users_with("manage_experts", app.body), "vetting_sent_back", app, body=app.body,
                      url=_review_url(app),
                      subject=_("审批人将%(name)s的入库申请退回秘书处") % {"name": app.profile.name}, reason=reason)
         notify.later([app.applicant], "vetting_reopened", app, body=app.body,
