@@ -9,7 +9,8 @@ from . import audit, notify
 from .models import Role, RoleAssignment
 
 ROLE_PERMISSIONS = {
-    Role.SECRETARIAT: ["view_staff_area", "edit_policy", "view_audit", "manage_experts"],
+    Role.SECRETARIAT: ["view_staff_area", "edit_policy", "view_audit", "manage_experts", "manage_council",
+                       "manage_projects"],
     Role.APPROVER: ["view_staff_area", "approve"],
     Role.SUPERVISOR: ["view_staff_area", "view_audit", "supervise"],
     Role.MEMBER: ["take_part"],

@@ -48,6 +48,8 @@ class Body(models.Model):
             ("take_part", _("以成员身份参加本机构活动")),
             ("serve_as_expert", _("以专家身份参加本机构活动")),
             ("manage_experts", _("管理本机构专家库（审核、公示、异议、入库）")),
+            ("manage_council", _("管理本机构理事会/委员会（席位、会议、表决、纪要）")),
+            ("manage_projects", _("管理本机构项目与征求意见")),
         ]
 
     def __str__(self):
