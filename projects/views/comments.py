@@ -314,7 +314,10 @@ class StaffMixin(View):
         return super().dispatch(request, *args, **kwargs)
 
     def invitees(self):
-        return users_with("take_part", self.body)
+        """Member units' accounts (take_part on the body), as a queryset for the form."""
+        from portal.models import User
+
+        return User.objects.filter(pk__in=[u.pk for u in users_with("take_part", self.body)]).order_by("name", "pk")
 
 
 class StaffRoundList(StaffMixin):
@@ -330,9 +333,9 @@ class StaffRoundList(StaffMixin):
 
 class OpenRoundView(StaffMixin):
     def _render(self, form):
-        period = services.round_period(self.body, form["workdays_count"].value() if str(
-            form["workdays_count"].value() or "").isdigit() and 1 <= int(form["workdays_count"].value()) <= 60
-            else 10)
+        value = str(form["workdays_count"].value() or "")
+        n = int(value) if value.isdigit() and 1 <= int(value) <= services.MAX_WORKDAYS else 10
+        period = services.round_period(self.body, n)
         return render(self.request, "projects/comments/staff_open.html", {
             "body": self.body, "form": form, "today": timezone.localdate(),
             "period_display": services.workdays.format_deadline(period), "period": period})
