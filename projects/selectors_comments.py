@@ -64,7 +64,12 @@ def numbered(rnd, page_comments):
 
 
 def own_comments(rnd, user):
-    return list(Comment.objects.filter(round=rnd, respondent=user).order_by("submitted_at", "id"))
+    return Comment.objects.filter(round=rnd, respondent=user).order_by("submitted_at", "id")
+
+
+def comments_by_ids(rnd, ids):
+    """Comments of the round among `ids` (the public visitor's own, kept in their session)."""
+    return list(Comment.objects.filter(round=rnd, pk__in=ids).order_by("submitted_at", "id"))
 
 
 def invitations(rnd):

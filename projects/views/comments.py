@@ -35,6 +35,8 @@ from ..services import comments as services
 PAGE_SIZE = 50
 PUBLIC_PAGE_SIZE = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SESSION_PUBLIC = "projects_public_comments"
+MAX_SESSION_COMMENTS = 200
 
 
 def comment_rate():
@@ -150,17 +152,22 @@ def public_comment(request, pk):  # public: only rounds open to the public
             form.add_error(None, _("提交过于频繁，请稍后再试。"))
         elif form.is_valid():
             try:
-                services.submit_public_comment(rnd, ip=ip, user=request.user, **form.cleaned_data)
+                created = services.submit_public_comment(rnd, ip=ip, user=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 _errors_to_form(form, exc)
             else:
                 _rate_count(ip)
+                mine = request.session.get(SESSION_PUBLIC, {})
+                mine[str(rnd.pk)] = [*mine.get(str(rnd.pk), []), created.pk][-MAX_SESSION_COMMENTS:]
+                request.session[SESSION_PUBLIC] = mine
                 messages.success(request, _("您的意见已提交，谢谢！处理结果将在意见汇总处理表中体现。"))
                 return redirect("comments:public-comment", pk=rnd.pk)
     else:
         initial = {"name": request.user.name} if request.user.is_authenticated else {}
         form = PublicCommentForm(initial=initial)
     ctx["form"] = form
+    # what this visitor submitted from this browser, with how each was handled
+    ctx["mine"] = selectors.comments_by_ids(rnd, request.session.get(SESSION_PUBLIC, {}).get(str(rnd.pk), []))
     return render(request, "projects/comments/public_comment.html", ctx)
 
 
@@ -198,7 +205,8 @@ def respond(request, pk):
         if last:
             initial.update(name=last.submitter_name or request.user.name, unit=last.submitter_unit)
         form = CommentForm(initial=initial)
-    ctx.update(form=form, comments=selectors.own_comments(rnd, request.user), invitation=invitation)
+    ctx.update(paginate(request, selectors.own_comments(rnd, request.user), PAGE_SIZE))
+    ctx.update(form=form, comments=ctx["page_obj"].object_list, invitation=invitation)
     return render(request, "projects/comments/respond.html", ctx)
 
 

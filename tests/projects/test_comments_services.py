@@ -356,3 +356,10 @@ def test_demo_is_idempotent(demo):
     assert sorted(closed.comments.values_list("disposition", flat=True)) == ["adopted", "partly", "rejected"]
     assert CommentRound.objects.count() == 2
     assert CommentRound.objects.filter(is_public=True, status="open").count() == 1
+
+
+def test_a_round_into_an_unpublished_year_is_provisional(jx, staff, unit_user):
+    # chinese-calendar 1.11 knows 2026 but not 2027: the fallback rule decides and says so
+    rnd = open_round(jx, staff, now=at(2026, 12, 28), workdays_count=5, users=[unit_user])
+    assert rnd.provisional is True
+    assert rnd.deadline_on == date(2027, 1, 5)  # 29, 30, 31 Dec; 1 Jan 元旦 (fixed) rest; Mon 4, Tue 5

@@ -252,3 +252,28 @@ def test_serial_numbers_continue_across_pages(client, rnd, staff, unit_user):
     client.force_login(staff)
     response = client.get(reverse("comments:staff-round", args=["jx-base", rnd.pk]) + "?page=2")
     assert [(c.seq, c.clause) for c in response.context["comments"]] == [(51, "第50条"), (52, "第51条"), (53, "第52条")]
+
+
+def test_a_public_visitor_sees_how_their_own_comments_were_handled(client, jx, staff):
+    rnd = open_round(jx, staff, is_public=True)
+    url = reverse("comments:public-comment", args=[rnd.pk])
+    with time_machine.travel(at(2026, 10, 9), tick=False):
+        client.post(url, {"name": "张三", "contact": "13812345678", "clause": "第三条", "content": "公众意见"})
+    services.submit_public_comment(rnd, name="李四", contact="x", content="别人的意见", now=at(2026, 10, 9))
+    mine = Comment.objects.get(submitter_name="张三")
+    services.dispose_comment(mine, actor=staff, disposition=D.REJECTED, reason="不属于本办法范围", now=at(2026, 10, 14))
+    with time_machine.travel(at(2026, 10, 14), tick=False):
+        response = client.get(url)
+    assert [c.pk for c in response.context["mine"]] == [mine.pk]
+    html = response.content.decode()
+    assert "不属于本办法范围" in html and "别人的意见" not in html
+
+
+def test_respondent_page_paginates_and_numbers_across_pages(client, rnd, unit_user):
+    for i in range(52):
+        comment(rnd, unit_user, clause=f"第{i}条", now=at(2026, 9, 30, 9, 0, i))
+    client.force_login(unit_user)
+    with time_machine.travel(at(2026, 10, 9), tick=False):
+        response = client.get(reverse("comments:respond", args=[rnd.pk]) + "?page=2")
+    assert [c.clause for c in response.context["comments"]] == ["第50条", "第51条"]
+    assert "<td>51</td>" in response.content.decode()
