@@ -281,7 +281,8 @@ def open_round(body, *, actor, title, draft, workdays_count, number="", descript
     errors = {}
     if not title:
         errors["title"] = [_("请填写文件名称。")]
-    if isinstance(workdays_count, bool) or not isinstance(workdays_count, int) or not 1 <= workdays_count <= MAX_WORKDAYS:
+    if (isinstance(workdays_count, bool) or not isinstance(workdays_count, int)
+            or not 1 <= workdays_count <= MAX_WORKDAYS):
         errors["workdays_count"] = [_("征求意见期限应为 1 至 %(max)s 个工作日。") % {"max": MAX_WORKDAYS}]
     try:
         content_type = sniff_draft(draft)

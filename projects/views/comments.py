@@ -467,7 +467,8 @@ class SummaryPdfView(StaffMixin):
         rnd = self.round
         comments, counts = _summary(rnd)
         pdf = render_pdf("pdf/comment_summary.html", {
-            "round": rnd, "body": rnd.body, "title": services.summary_title(rnd), "rows": services.summary_rows(comments),
+            "round": rnd, "body": rnd.body, "title": services.summary_title(rnd),
+            "rows": services.summary_rows(comments),
             "counts_line": services.counts_line(counts), "counts": counts,
             "deadline_display": services.deadline_display(rnd), "today": timezone.localdate()})
         resp = HttpResponse(pdf, content_type="application/pdf")

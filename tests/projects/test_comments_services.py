@@ -1,6 +1,6 @@
 """Comment rounds: the period in working days (国庆 2026), the deadline minute, invitations,
 comments, the Excel upload (all or nothing), dispositions, closing and the summary form."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from django.core import mail

@@ -88,7 +88,8 @@ def test_staff_open_a_round_with_the_form(client, jx, staff, unit_user):
             "title": TITLE, "number": "赣标创发〔2026〕5号", "draft": pdf_upload(), "workdays_count": "5",
             "users": [unit_user.pk], "emails": "office@unit-c.cn, 江西省农业科学院"})
     r = CommentRound.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("comments:staff-round", args=["jx-base", r.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("comments:staff-round", args=["jx-base", r.pk])
     assert (r.deadline_on.isoformat(), r.invitations.count()) == ("2026-10-12", 2)
 
 
@@ -204,8 +205,8 @@ def test_round_lists_keep_a_constant_number_of_queries(client, jx, staff, unit_u
     client.force_login(staff)
     first = open_round(jx, staff, users=[unit_user], is_public=True)
     comment(first, unit_user)
-    urls = [reverse("comments:staff-list", args=["jx-base"]), reverse("comments:staff-round", args=["jx-base", first.pk]),
-            reverse("comments:index")]
+    urls = [reverse("comments:staff-list", args=["jx-base"]),
+            reverse("comments:staff-round", args=["jx-base", first.pk]), reverse("comments:index")]
     limits = {}
     for url in urls:
         with django_assert_max_num_queries(20) as ctx:
