@@ -627,6 +627,8 @@ def summary_workbook(rnd, comments):
     for row in summary_rows(comments):
         ws.append(list(row))
         for cell in ws[ws.max_row]:
+            if cell.data_type == "f":  # text typed by respondents is never a formula ("=HYPERLINK(…)")
+                cell.data_type = "s"
             cell.border = border
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for col, width in zip("ABCDE", (6, 14, 48, 24, 36)):

@@ -363,3 +363,16 @@ def test_a_round_into_an_unpublished_year_is_provisional(jx, staff, unit_user):
     rnd = open_round(jx, staff, now=at(2026, 12, 28), workdays_count=5, users=[unit_user])
     assert rnd.provisional is True
     assert rnd.deadline_on == date(2027, 1, 5)  # 29, 30, 31 Dec; 1 Jan 元旦 (fixed) rest; Mon 4, Tue 5
+
+
+def test_a_comment_that_looks_like_a_formula_is_exported_as_text(jx, staff, unit_user):
+    import io
+
+    from projects import selectors_comments as selectors
+
+    rnd = open_round(jx, staff, users=[unit_user])
+    comment(rnd, unit_user, clause="=1+1", content='=HYPERLINK("http://evil.example","点击")')
+    wb = load_workbook(io.BytesIO(services.summary_workbook(rnd, selectors.summary_comments(rnd))))
+    row = wb.active[4]
+    assert (row[1].data_type, row[1].value) == ("s", "=1+1")
+    assert row[2].data_type == "s"

@@ -278,3 +278,40 @@ def test_respondent_page_paginates_and_numbers_across_pages(client, rnd, unit_us
         response = client.get(reverse("comments:respond", args=[rnd.pk]) + "?page=2")
     assert [c.clause for c in response.context["comments"]] == ["第50条", "第51条"]
     assert "<td>51</td>" in response.content.decode()
+
+
+def test_staff_invite_more_units_while_the_round_is_open(client, rnd, staff, other_unit):
+    client.force_login(staff)
+    url = reverse("comments:staff-invite", args=["jx-base", rnd.pk])
+    with time_machine.travel(at(2026, 10, 9), tick=False):
+        assert other_unit.email in client.get(url).content.decode()
+        empty = client.post(url, {"users": [], "emails": ""})
+        assert empty.context["form"].non_field_errors() == ["请选择或填写要邀请的单位或个人。"]
+        response = client.post(url, {"users": [other_unit.pk], "emails": "new@unit-d.cn 江西省林业科学院"})
+    assert response.status_code == 302
+    assert sorted(rnd.invitations.values_list("email", "unit")) == [
+        ("chen@unit-a.cn", ""), ("lin@unit-b.cn", ""), ("new@unit-d.cn", "江西省林业科学院")]
+    with time_machine.travel(at(2026, 10, 13, 0, 0), tick=False):
+        late = client.post(url, {"emails": "late@unit-e.cn"})
+    assert late.context["form"].non_field_errors() == ["本次征求意见已于 2026年10月12日 24:00 截止，不再接受意见。"]
+
+
+def test_the_draft_downloads_for_invited_units_and_for_anyone_on_a_public_round(client, jx, staff, rnd, unit_user):
+    client.force_login(unit_user)
+    response = client.get(reverse("comments:draft", args=[rnd.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    public = open_round(jx, staff, is_public=True)
+    client.logout()
+    assert client.get(reverse("comments:draft", args=[public.pk])).status_code == 200
+    assert client.get(reverse("comments:draft", args=[rnd.pk])).status_code == 302  # to the login page
+
+
+def test_my_comments_lists_every_round_with_the_handling(client, jx, staff, rnd, unit_user):
+    c = comment(rnd, unit_user, content="第一份文件的意见")
+    second = open_round(jx, staff, users=[unit_user], title="理事会章程（征求意见稿）")
+    comment(second, unit_user, content="第二份文件的意见")
+    services.dispose_comment(c, actor=staff, disposition=D.ADOPTED, now=at(2026, 10, 14))
+    client.force_login(unit_user)
+    html = client.get(reverse("comments:mine")).content.decode()
+    assert "第一份文件的意见" in html and "第二份文件的意见" in html and "采纳" in html and "待处理" in html
