@@ -376,3 +376,14 @@ def test_a_comment_that_looks_like_a_formula_is_exported_as_text(jx, staff, unit
     row = wb.active[4]
     assert (row[1].data_type, row[1].value) == ("s", "=1+1")
     assert row[2].data_type == "s"
+
+
+@pytest.mark.parametrize("n, ok", [(500, True), (501, False)])
+def test_an_upload_holds_at_most_500_comments(n, ok):
+    upload = sheet_upload([(i, f"第{i}条", f"意见{i}", "", "", "", "") for i in range(1, n + 1)])
+    if ok:
+        assert len(services.parse_sheet(upload)) == 500
+    else:
+        with pytest.raises(services.SheetError) as exc:
+            services.parse_sheet(upload)
+        assert exc.value.messages == ["一次最多上传 500 条意见。"]

@@ -315,3 +315,20 @@ def test_my_comments_lists_every_round_with_the_handling(client, jx, staff, rnd,
     client.force_login(unit_user)
     html = client.get(reverse("comments:mine")).content.decode()
     assert "第一份文件的意见" in html and "第二份文件的意见" in html and "采纳" in html and "待处理" in html
+
+
+def test_the_public_list_shows_only_public_rounds(client, jx, staff, rnd):
+    public = open_round(jx, staff, is_public=True, title="理事会章程（征求意见稿）")
+    html = client.get(reverse("comments:index")).content.decode()
+    assert public.title in html and rnd.title not in html
+
+
+def test_staff_see_how_many_comments_each_invitee_made(client, jx, staff, unit_user, other_unit):
+    rnd = open_round(jx, staff, users=[unit_user, other_unit], emails=["office@unit-c.cn"])
+    comment(rnd, unit_user)
+    comment(rnd, unit_user, clause="第八条")
+    client.force_login(staff)
+    response = client.get(reverse("comments:staff-round", args=["jx-base", rnd.pk]))
+    assert [(str(i), i.n_comments) for i in response.context["invitations"]] == [
+        ("成员单位 陈东", 2), ("成员单位 林娜", 0), ("office@unit-c.cn", 0)]
+    assert "尚未注册" in response.content.decode()
