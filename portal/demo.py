@@ -88,6 +88,9 @@ def seed_demo(*, reset_policy=False):
     from experts.demo_draws import seed_draws_demo
 
     seed_draws_demo()
+    from projects.demo_comments import seed_comments_demo  # comment rounds (征求意见)
+
+    seed_comments_demo()
     return users
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     *account_root_urls,
     path("accounts/", include("portal.accounts.urls")),
     path("", include("experts.urls")),
+    path("", include(("projects.urls_comments", "comments"))),
     path("admin/", admin.site.urls),
 ]
 

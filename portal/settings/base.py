@@ -203,3 +203,10 @@ CELERY_BEAT_SCHEDULE = {
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
 }
+
+# --- comment rounds (projects, 征求意见) ---
+# comment rounds end at 24:00; every 10 minutes closes them soon after (idempotent)
+CELERY_BEAT_SCHEDULE["close-due-comment-rounds"] = {
+    "task": "projects.close-due-comment-rounds", "schedule": crontab(minute="*/10")}
+# autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
+CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "projects.tasks_comments")
