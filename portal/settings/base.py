@@ -203,3 +203,9 @@ CELERY_BEAT_SCHEDULE = {
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
 }
+# --- projects: notices end at 24:00 (checked every 10 minutes); milestone reminders daily ---
+CELERY_BEAT_SCHEDULE.update({
+    "close-due-project-notices": {"task": "projects.close-due-project-notices", "schedule": crontab(minute="*/10")},
+    "remind-project-milestones": {"task": "projects.remind-project-milestones",
+                                  "schedule": crontab(hour=8, minute=30)},
+})
