@@ -88,6 +88,10 @@ def seed_demo(*, reset_policy=False):
     from experts.demo_draws import seed_draws_demo
 
     seed_draws_demo()
+    # --- projects (innovation base) ---
+    from projects.demo import seed_projects_demo
+
+    seed_projects_demo()
     return users
 
 
