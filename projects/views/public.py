@@ -15,6 +15,7 @@ from experts.views.notices import objection_rate
 from portal import workdays
 from portal.middleware import client_ip
 from portal.pagination import paginate
+from portal.permissions import bodies_for
 
 from .. import selectors
 from ..forms import JoinForm, ObjectionForm
@@ -52,7 +53,8 @@ def notice_list(request):  # public
     for p in ctx["page_obj"].object_list:
         p.ends_display = workdays.format_deadline(p.notice_ends_on)
     return render(request, "projects/public/notices.html", {
-        **ctx, "projects": ctx["page_obj"].object_list, "announcements": selectors.announcements(10)})
+        **ctx, "projects": ctx["page_obj"].object_list, "announcements": selectors.announcements(10),
+        "staff_bodies": list(bodies_for(request.user, "manage_projects"))})
 
 
 def public_detail_context(request, project, *, join_form=None, objection_form=None):
