@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from experts.validators import sniff_upload
-from portal import audit, notify, workdays
+from portal import audit, workdays
 
-from ..models import (Announcement, BudgetLine, Milestone, Organisation, Partner, Project, ProjectDocument,
+from ..models import (Announcement, BudgetLine, Milestone, Partner, Project, ProjectDocument,
                       ProjectVersion, TeamMember)
 from ..workflows import PROJECT_FLOW
 from .project_common import (ProjectError, as_owner, localdate, office_users, organisations_of, owner_users,
-                             project_number, project_settings, refuse_archived, require_owner, snapshot)
+                             project_number, project_settings, refuse_archived, require_owner, snapshot, tell)
 
 S = Project.Status
 EDITABLE = (S.DRAFT, S.RETURNED)
@@ -138,7 +138,7 @@ def submit_project(project, *, actor, now=None):
         project.save(update_fields=["status", "submitted_at", "updated_at"])
         audit.record(actor, "projects.project.submit", project, body=project.body, now=now,
                      data={"resubmission": resubmit})
-        notify.later(office_users(project), "project_submitted", project, body=project.body,
+        tell(office_users(project), "project_submitted", project,
                      subject=_("项目申报待审核：%(title)s") % {"title": project.title},
                      text=_("%(org)s 提交了项目“%(title)s”，请审核。") % {
                          "org": project.owner_org.name, "title": project.title})
@@ -160,7 +160,7 @@ def _decide(project, *, actor, to, reason, action, now, subject):
             project.decision_reason = reason
         project.save()
         audit.record(actor, action, project, body=project.body, now=now, data={"reason": reason})
-        notify.later(owner_users(project), action.replace(".", "_"), project, body=project.body,
+        tell(owner_users(project), action.replace(".", "_"), project,
                      subject=subject % {"title": project.title}, text=reason)
     return project
 
@@ -212,7 +212,7 @@ def _publish_notice(project, *, actor, now):
     audit.record(actor, "projects.notice.publish", project, body=project.body, now=now, data={
         "number": project.number, "starts_on": today, "ends_on": period.end_date, "ends_at": period.end_at,
         "notice_workdays": days, "provisional": period.provisional})
-    notify.later(owner_users(project), "project_notice", project, body=project.body,
+    tell(owner_users(project), "project_notice", project,
                  subject=_("项目已立项并公示：%(title)s") % {"title": project.title},
                  text=_("公示期至 %(ends)s。") % {"ends": ends})
 
@@ -236,7 +236,7 @@ def approve_project(project, *, actor, reason="", now=None):
         if council:
             project.status = S.AWAITING_COUNCIL
             project.save(update_fields=["status", "updated_at"])
-            notify.later(owner_users(project), "project_awaiting_council", project, body=project.body,
+            tell(owner_users(project), "project_awaiting_council", project,
                          subject=_("项目已通过办公室审核，待理事会决议：%(title)s") % {"title": project.title})
         else:
             _publish_notice(project, actor=actor, now=now)
@@ -262,7 +262,7 @@ def record_council_decision(project, *, passed, motion_ref, actor=None, now=None
             project.status = S.REJECTED
             project.decision_reason = _("理事会表决未通过（%(motion)s）。") % {"motion": project.council_motion_ref}
             project.save()
-            notify.later(owner_users(project), "project_council_rejected", project, body=project.body,
+            tell(owner_users(project), "project_council_rejected", project,
                          subject=_("项目未获理事会通过：%(title)s") % {"title": project.title})
     return project
 
@@ -271,5 +271,3 @@ def organisation_for(user, body, pk=None):
     qs = organisations_of(user, body)
     return qs.filter(pk=pk).first() if pk else qs.first()
 
-
-__all__ = ["ProjectError", "Organisation"]

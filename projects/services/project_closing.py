@@ -12,14 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, notify
+from portal import audit
 from portal.permissions import has
 
 from ..models import Announcement, ClosingReport, ClosingReview, Output, OutputKind, Project
 from ..workflows import PROJECT_FLOW
 from .project_application import _lock
 from .project_common import (ProjectError, as_owner, office_users, owner_users, project_settings, refuse_archived,
-                             require_staff)
+                             require_staff, tell)
 
 S = Project.Status
 O = Project.Outcome
@@ -51,7 +51,7 @@ def submit_closing_report(project, *, actor, summary, outputs, now=None):
         project.save()
         audit.record(actor, "projects.closing.submit", report, body=project.body, now=now,
                      data={"round": report.round, "outputs": len(clean)})
-        notify.later(office_users(project), "project_closing", project, body=project.body,
+        tell(office_users(project), "project_closing", project,
                      subject=_("项目结题报告待评审：%(title)s") % {"title": project.title})
     return report
 
@@ -93,7 +93,7 @@ def assign_reviewers(report, *, actor, reviewers, draw=None, now=None):
                 created.append(review)
         audit.record(actor, "projects.closing.assign", report, body=project.body, now=now,
                      data={"reviewers": [u.pk for u in reviewers], "draw": draw.pk if draw else None})
-        notify.later([r.reviewer for r in created], "project_review", project, body=project.body,
+        tell([r.reviewer for r in created], "project_review", project,
                      subject=_("请评审项目结题报告：%(title)s") % {"title": project.title})
     return created
 
@@ -165,7 +165,7 @@ def decide_closing(project, *, actor, outcome, reason, now=None):
         audit.record(actor, "projects.closing.decide", project, body=project.body, now=now,
                      data={"outcome": outcome, "reason": reason, "reviews": done,
                            "summary": review_summary(report) if report else None})
-        notify.later(owner_users(project), "project_closing_decided", project, body=project.body,
+        tell(owner_users(project), "project_closing_decided", project,
                      subject=_("结题结论：%(title)s —— %(outcome)s") % {
                          "title": project.title, "outcome": O(outcome).label}, text=reason)
     return project

@@ -98,3 +98,17 @@ def diff(before, after):
     """{key: {"before": …, "after": …}} for the keys whose value changed."""
     return {k: {"before": before.get(k), "after": after.get(k)}
             for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+
+
+def tell(users, kind, project, *, subject, text=None, **kwargs):
+    """notify.later for a project: each recipient once, and a text even without a template
+    (the subject, pointing to the project page)."""
+    from portal import notify
+
+    seen, unique = set(), []
+    for u in users:
+        if u is not None and u.pk not in seen:
+            seen.add(u.pk)
+            unique.append(u)
+    text = text if text else _("%(subject)s。详情请登录查看项目页面。") % {"subject": subject}
+    return notify.later(unique, kind, project, body=project.body, subject=subject, text=text, **kwargs)

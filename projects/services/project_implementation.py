@@ -12,19 +12,18 @@ reminders around due dates, adjustments (versioned) and termination.
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, notify
+from portal import audit
+from portal.permissions import has, users_with
 
 from ..models import Adjustment, Announcement, BudgetLine, Milestone, ProgressReport, Project, TeamMember
 from ..workflows import ADJUSTMENT_FLOW, PROJECT_FLOW
 from .project_application import _lock, _record_version
 from .project_common import (ProjectError, as_owner, diff, localdate, office_users, owner_users, project_settings,
-                             refuse_archived, require_owner, snapshot)
-from portal.permissions import has, users_with
+                             refuse_archived, require_owner, snapshot, tell)
 
 S = Project.Status
 ACTIVE = (S.IN_NOTICE, S.IN_PROGRESS)
@@ -80,7 +79,7 @@ def file_progress_report(milestone, *, actor, text, progress, now=None):
         milestone.save(update_fields=["progress", "done_on"])
         audit.record(actor, "projects.milestone.report", report, body=project.body, now=now,
                      data={"milestone": milestone.pk, "progress": report.progress})
-        notify.later(office_users(project), "project_progress", project, body=project.body,
+        tell(office_users(project), "project_progress", project,
                      subject=_("项目进展报告：%(title)s（%(m)s）") % {"title": project.title, "m": milestone.title})
     return report
 
@@ -101,15 +100,14 @@ def remind_milestones(*, now=None):
             continue
         with transaction.atomic():
             if Milestone.objects.filter(pk=m.pk, reminded_before_on__isnull=True).update(reminded_before_on=today):
-                notify.later(owner_users(m.project), "project_milestone_due", m.project, body=body,
+                tell(owner_users(m.project), "project_milestone_due", m.project,
                              subject=_("里程碑即将到期：%(m)s（%(due)s）") % {"m": m.title, "due": m.due_on},
                              dedupe_key=f"milestone-before-{m.pk}")
                 sent["before"] += 1
     for m in open_ms.filter(reminded_after_on__isnull=True, due_on__lt=today):
         with transaction.atomic():
             if Milestone.objects.filter(pk=m.pk, reminded_after_on__isnull=True).update(reminded_after_on=today):
-                notify.later(owner_users(m.project) + office_users(m.project), "project_milestone_overdue", m.project,
-                             body=m.project.body,
+                tell(owner_users(m.project) + office_users(m.project), "project_milestone_overdue", m.project,
                              subject=_("里程碑已逾期：%(title)s —— %(m)s（%(due)s）") % {
                                  "title": m.project.title, "m": m.title, "due": m.due_on},
                              dedupe_key=f"milestone-after-{m.pk}")
@@ -178,8 +176,7 @@ def request_adjustment(project, *, actor, kind, reason, changes, now=None):
                                         requested_by=actor, requested_at=now)
         audit.record(actor, "projects.adjustment.request", adj, body=project.body, now=now,
                      data={"kind": kind, "changes": clean, "reason": reason})
-        notify.later(users_with("approve", project.body) + office_users(project), "project_adjustment", project,
-                     body=project.body, subject=_("项目调整申请待审批：%(title)s") % {"title": project.title})
+        tell(users_with("approve", project.body) + office_users(project), "project_adjustment", project, subject=_("项目调整申请待审批：%(title)s") % {"title": project.title})
     return adj
 
 
@@ -232,7 +229,7 @@ def decide_adjustment(adj, *, actor, approve, reason="", now=None):
                                           "kind": adj.get_kind_display(), "reason": adj.reason})
         audit.record(actor, "projects.adjustment.decide", adj, body=project.body, now=now,
                      data={"approve": bool(approve), "reason": reason, "version": version.number if version else None})
-        notify.later(owner_users(project), "project_adjustment_decided", project, body=project.body,
+        tell(owner_users(project), "project_adjustment_decided", project,
                      subject=(_("调整申请已批准：%(title)s") if approve else _("调整申请未批准：%(title)s"))
                      % {"title": project.title}, text=reason)
     return adj
@@ -252,7 +249,7 @@ def request_termination(project, *, actor, reason, now=None):
         project.termination_requested_by = actor
         project.save()
         audit.record(actor, "projects.termination.request", project, body=project.body, now=now, data={"reason": reason})
-        notify.later(users_with("approve", project.body), "project_termination", project, body=project.body,
+        tell(users_with("approve", project.body), "project_termination", project,
                      subject=_("项目终止申请待审批：%(title)s") % {"title": project.title}, text=reason)
     return project
 
@@ -279,10 +276,8 @@ def decide_termination(project, *, actor, approve, reason="", now=None):
         project.save()
         audit.record(actor, "projects.termination.decide", project, body=project.body, now=now,
                      data={"approve": bool(approve), "reason": reason})
-        notify.later(owner_users(project), "project_termination_decided", project, body=project.body,
+        tell(owner_users(project), "project_termination_decided", project,
                      subject=(_("项目终止申请已批准：%(title)s") if approve else _("项目终止申请未批准：%(title)s"))
                      % {"title": project.title}, text=reason)
     return project
 
-
-__all__ = ["PermissionDenied"]

@@ -14,12 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit, notify
+from portal import audit
 
 from ..models import JoinRequest, Partner, Project, ProjectObjection
 from ..workflows import JOIN_FLOW, PROJECT_FLOW
 from .project_common import (ProjectError, as_owner, office_users, organisations_of, owner_users,
-                             refuse_archived, require_staff)
+                             refuse_archived, require_staff, tell)
 
 S = Project.Status
 J = JoinRequest.Status
@@ -57,7 +57,7 @@ def request_join(project, org, *, actor, role, contribution, now=None):
                                         contribution=contribution, requested_at=now)
         audit.record(actor, "projects.join.request", jr, body=project.body, now=now,
                      data={"project": project.pk, "organisation": org.name, "role": jr.role})
-        notify.later(owner_users(project), "project_join_request", project, body=project.body,
+        tell(owner_users(project), "project_join_request", project,
                      subject=_("%(org)s 申请加入项目“%(title)s”") % {"org": org.name, "title": project.title},
                      text=_("拟承担角色：%(role)s。请在项目页面处理。") % {"role": jr.role})
     return jr
@@ -84,7 +84,7 @@ def answer_join(jr, *, actor, accept, reason="", now=None):
         recipients = list(jr.organisation.members.filter(is_active=True))
         if accept:
             recipients += office_users(jr.project)
-        notify.later(recipients, "project_join_answer", jr.project, body=jr.project.body,
+        tell(recipients, "project_join_answer", jr.project,
                      subject=(_("申报单位同意 %(org)s 加入项目“%(title)s”，待办公室确认") if accept
                               else _("申报单位谢绝了 %(org)s 加入项目“%(title)s”的申请")) % {
                          "org": jr.organisation.name, "title": jr.project.title})
@@ -109,8 +109,8 @@ def confirm_join(jr, *, actor, confirm=True, reason="", now=None):
                                    role=jr.role, contribution=jr.contribution)
         audit.record(actor, "projects.join.confirm", jr, body=jr.project.body, now=now,
                      data={"confirm": bool(confirm), "organisation": jr.organisation.name})
-        notify.later(list(jr.organisation.members.filter(is_active=True)) + owner_users(jr.project),
-                     "project_join_confirm", jr.project, body=jr.project.body,
+        tell(list(jr.organisation.members.filter(is_active=True)) + owner_users(jr.project),
+                     "project_join_confirm", jr.project,
                      subject=(_("%(org)s 已加入项目“%(title)s”") if confirm
                               else _("办公室未确认 %(org)s 加入项目“%(title)s”")) % {
                          "org": jr.organisation.name, "title": jr.project.title})
@@ -139,7 +139,7 @@ def file_objection(project, *, name, contact, facts, ip=None, now=None):
             filed_at=now, ip=ip)
         audit.record(None, "projects.objection.file", objection, body=project.body, now=now,
                      data={"project": project.pk, "receipt": objection.receipt_no})
-        notify.later(office_users(project), "project_objection", project, body=project.body,
+        tell(office_users(project), "project_objection", project,
                      subject=_("项目公示收到异议：%(title)s") % {"title": project.title},
                      text=_("回执编号 %(no)s，请及时处理。") % {"no": objection.receipt_no})
     return objection
@@ -173,7 +173,7 @@ def decide_objection(objection, *, actor, upheld, reason, now=None):
         audit.record(actor, "projects.objection.decide", objection, body=project.body, now=now,
                      data={"upheld": bool(upheld), "reason": reason})
         if upheld:
-            notify.later(owner_users(project), "project_stopped", project, body=project.body,
+            tell(owner_users(project), "project_stopped", project,
                          subject=_("项目公示异议成立，立项终止：%(title)s") % {"title": project.title}, text=reason)
     return objection
 
@@ -197,7 +197,7 @@ def close_due_notices(*, now=None):
             project.save(update_fields=["status", "started_at", "updated_at"])
             audit.record(None, "projects.notice.close", project, body=project.body, now=now,
                          data={"ends_at": project.notice_ends_at})
-            notify.later(owner_users(project), "project_started", project, body=project.body,
+            tell(owner_users(project), "project_started", project,
                          subject=_("项目公示期满，进入实施：%(title)s") % {"title": project.title},
                          dedupe_key=f"project-started-{project.pk}")
             started.append(project.pk)

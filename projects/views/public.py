@@ -19,7 +19,6 @@ from portal.permissions import bodies_for
 
 from .. import selectors
 from ..forms import JoinForm, ObjectionForm
-from ..models import Project
 from ..services import project_notice as notice_services
 from ..services.project_common import organisations_of
 from .charts import bar_chart
@@ -131,5 +130,3 @@ urlpatterns = [
     path("notices/<int:pk>/object/", file_objection, name="objection"),  # public, rate limited
     path("results/", results, name="results"),  # public
 ]
-
-__all__ = ["Project"]

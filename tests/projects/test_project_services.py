@@ -1,5 +1,5 @@
 """Rules and transitions of the project lifecycle, with boundary values."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
