@@ -48,6 +48,19 @@ def project_detail(pk):
             .filter(pk=pk).first())
 
 
+def history(project):
+    """Every audited step of the project (and of its join requests, objections, adjustments,
+    reports and reviews), oldest first: one query."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.models import AuditEvent
+
+    ct = ContentType.objects.get_for_model(Project)
+    return list(AuditEvent.objects.filter(body_id=project.body_id)
+                .filter(Q(target_type=ct, target_id=str(project.pk)) | Q(data__project=project.pk))
+                .select_related("actor").order_by("seq"))
+
+
 def public_notices():
     """Projects in public notice, newest first (public columns only)."""
     return (Project.objects.filter(status=S.IN_NOTICE).select_related("body", "owner_org")

@@ -50,7 +50,7 @@ def submit_closing_report(project, *, actor, summary, outputs, now=None):
         project.closing_outcome = ""
         project.save()
         audit.record(actor, "projects.closing.submit", report, body=project.body, now=now,
-                     data={"round": report.round, "outputs": len(clean)})
+                     data={"project": project.pk, "round": report.round, "outputs": len(clean)})
         tell(office_users(project), "project_closing", project,
                      subject=_("项目结题报告待评审：%(title)s") % {"title": project.title})
     return report
@@ -92,7 +92,8 @@ def assign_reviewers(report, *, actor, reviewers, draw=None, now=None):
             if was_created:
                 created.append(review)
         audit.record(actor, "projects.closing.assign", report, body=project.body, now=now,
-                     data={"reviewers": [u.pk for u in reviewers], "draw": draw.pk if draw else None})
+                     data={"project": project.pk, "reviewers": [u.pk for u in reviewers],
+                           "draw": draw.pk if draw else None})
         tell([r.reviewer for r in created], "project_review", project,
                      subject=_("请评审项目结题报告：%(title)s") % {"title": project.title})
     return created
@@ -122,7 +123,7 @@ def submit_review(review, *, actor, score, comments, now=None):
             raise ProjectError(_("该项目不在结题评审中。"))
         review.score, review.comments, review.submitted_at = score, comments.strip(), now
         review.save()
-        audit.record(actor, "projects.closing.review", review, body=project.body, now=now, data={"score": score})
+        audit.record(actor, "projects.closing.review", review, body=project.body, now=now, data={"project": project.pk, "score": score})
     return review
 
 

@@ -78,7 +78,7 @@ def file_progress_report(milestone, *, actor, text, progress, now=None):
         milestone.done_on = localdate(now) if milestone.progress == 100 else None
         milestone.save(update_fields=["progress", "done_on"])
         audit.record(actor, "projects.milestone.report", report, body=project.body, now=now,
-                     data={"milestone": milestone.pk, "progress": report.progress})
+                     data={"project": project.pk, "milestone": milestone.pk, "progress": report.progress})
         tell(office_users(project), "project_progress", project,
                      subject=_("项目进展报告：%(title)s（%(m)s）") % {"title": project.title, "m": milestone.title})
     return report
@@ -175,7 +175,7 @@ def request_adjustment(project, *, actor, kind, reason, changes, now=None):
         adj = Adjustment.objects.create(project=project, kind=kind, reason=reason, changes=clean,
                                         requested_by=actor, requested_at=now)
         audit.record(actor, "projects.adjustment.request", adj, body=project.body, now=now,
-                     data={"kind": kind, "changes": clean, "reason": reason})
+                     data={"project": project.pk, "kind": kind, "changes": clean, "reason": reason})
         tell(users_with("approve", project.body) + office_users(project), "project_adjustment", project, subject=_("项目调整申请待审批：%(title)s") % {"title": project.title})
     return adj
 
@@ -228,7 +228,8 @@ def decide_adjustment(adj, *, actor, approve, reason="", now=None):
                                       summary=_("调整（%(kind)s）：%(reason)s") % {
                                           "kind": adj.get_kind_display(), "reason": adj.reason})
         audit.record(actor, "projects.adjustment.decide", adj, body=project.body, now=now,
-                     data={"approve": bool(approve), "reason": reason, "version": version.number if version else None})
+                     data={"project": project.pk, "approve": bool(approve), "reason": reason,
+                           "version": version.number if version else None})
         tell(owner_users(project), "project_adjustment_decided", project,
                      subject=(_("调整申请已批准：%(title)s") if approve else _("调整申请未批准：%(title)s"))
                      % {"title": project.title}, text=reason)

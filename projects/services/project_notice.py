@@ -80,7 +80,7 @@ def answer_join(jr, *, actor, accept, reason="", now=None):
         jr.status, jr.reason, jr.decided_at = to, (reason or "").strip(), now
         jr.save(update_fields=["status", "reason", "decided_at"])
         audit.record(actor, "projects.join.answer", jr, body=jr.project.body, now=now,
-                     data={"accept": bool(accept), "reason": jr.reason})
+                     data={"project": jr.project_id, "accept": bool(accept), "reason": jr.reason})
         recipients = list(jr.organisation.members.filter(is_active=True))
         if accept:
             recipients += office_users(jr.project)
@@ -108,7 +108,7 @@ def confirm_join(jr, *, actor, confirm=True, reason="", now=None):
                                    unit_key=jr.organisation.credit_code, organisation=jr.organisation,
                                    role=jr.role, contribution=jr.contribution)
         audit.record(actor, "projects.join.confirm", jr, body=jr.project.body, now=now,
-                     data={"confirm": bool(confirm), "organisation": jr.organisation.name})
+                     data={"project": jr.project_id, "confirm": bool(confirm), "organisation": jr.organisation.name})
         tell(list(jr.organisation.members.filter(is_active=True)) + owner_users(jr.project),
                      "project_join_confirm", jr.project,
                      subject=(_("%(org)s 已加入项目“%(title)s”") if confirm
@@ -171,7 +171,7 @@ def decide_objection(objection, *, actor, upheld, reason, now=None):
         objection.handled_by = actor if getattr(actor, "is_authenticated", False) else None
         objection.save()
         audit.record(actor, "projects.objection.decide", objection, body=project.body, now=now,
-                     data={"upheld": bool(upheld), "reason": reason})
+                     data={"project": project.pk, "upheld": bool(upheld), "reason": reason})
         if upheld:
             tell(owner_users(project), "project_stopped", project,
                          subject=_("项目公示异议成立，立项终止：%(title)s") % {"title": project.title}, text=reason)

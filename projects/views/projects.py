@@ -34,6 +34,21 @@ from ..workflows import PROJECT_FLOW
 
 S = Project.Status
 PAGE_SIZE = 25
+ACTION_LABELS = {
+    "projects.project.create": _("创建项目草稿"), "projects.project.update": _("修改申报书"),
+    "projects.document.add": _("上传文档"), "projects.project.submit": _("提交申报"),
+    "projects.project.return": _("退回修改"), "projects.project.reject": _("不予立项"),
+    "projects.project.approve": _("办公室同意立项"), "projects.project.council_decision": _("理事会决议"),
+    "projects.notice.publish": _("发布立项公示"), "projects.join.request": _("申请加入"),
+    "projects.join.answer": _("申报单位处理加入申请"), "projects.join.confirm": _("办公室确认加入"),
+    "projects.objection.file": _("收到异议"), "projects.objection.decide": _("异议处理"),
+    "projects.notice.close": _("公示期满，进入实施"), "projects.team.add": _("增加工作小组成员"),
+    "projects.milestone.report": _("提交进展报告"), "projects.adjustment.request": _("申请调整"),
+    "projects.adjustment.decide": _("调整审批"), "projects.termination.request": _("申请终止"),
+    "projects.termination.decide": _("终止审批"), "projects.closing.submit": _("提交结题报告"),
+    "projects.closing.assign": _("指定评审人"), "projects.closing.review": _("提交评审意见"),
+    "projects.closing.decide": _("结题结论"), "projects.project.archive": _("归档"),
+}
 STAFF_PAGE_SIZE = 50
 
 
@@ -176,6 +191,9 @@ def _context(request, project, access, **bound):
             "reason": f.OptionalReasonForm(),
         },
         "bound": bound,
+        "history": [{"at": e.created_at, "who": e.actor.name if e.actor else _("系统"),
+                     "what": ACTION_LABELS.get(e.action, e.action), "reason": (e.data or {}).get("reason", "")}
+                    for e in selectors.history(project)] if (access.staff or access.viewer or access.owner) else [],
     }
     return ctx
 

@@ -210,3 +210,12 @@ def test_staff_export(client, world):
     rows = list(wb.active.values)
     assert rows[0][0] == "项目编号" and len(rows) == 4
     assert rows[1][0] == "JX-0" and rows[1][13] == 1
+
+
+def test_project_page_shows_the_history_of_decisions(client, world):
+    p = make_draft(world)
+    app.submit_project(p, actor=world.owner, now=at(2026, 3, 2))
+    app.return_project(p, actor=world.office, reason="请补充经费来源。", now=at(2026, 3, 3))
+    client.force_login(world.owner)
+    page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    assert "退回修改：请补充经费来源。" in page and "提交申报" in page
