@@ -34,6 +34,12 @@ from ..workflows import PROJECT_FLOW
 
 S = Project.Status
 PAGE_SIZE = 25
+VERSION_LABELS = {
+    "title": _("项目名称"), "field": _("领域"), "goals": _("项目目标"), "expected_outputs": _("预期成果"),
+    "budget_sources": _("经费来源说明"), "starts_on": _("开始日期"), "ends_on": _("结束日期"),
+    "lead_name": _("项目负责人"), "milestones": _("里程碑"), "team": _("项目团队"), "partners": _("合作单位"),
+    "budget": _("经费预算"),
+}
 ACTION_LABELS = {
     "projects.project.create": _("创建项目草稿"), "projects.project.update": _("修改申报书"),
     "projects.document.add": _("上传文档"), "projects.project.submit": _("提交申报"),
@@ -191,6 +197,9 @@ def _context(request, project, access, **bound):
             "reason": f.OptionalReasonForm(),
         },
         "bound": bound,
+        "versions": [{"v": v, "changes": [(VERSION_LABELS.get(k, k), c.get("before"), c.get("after"))
+                                           for k, c in (v.changed or {}).items()]}
+                     for v in project.versions.all()],
         "history": [{"at": e.created_at, "who": e.actor.name if e.actor else _("系统"),
                      "what": ACTION_LABELS.get(e.action, e.action), "reason": (e.data or {}).get("reason", "")}
                     for e in selectors.history(project)] if (access.staff or access.viewer or access.owner) else [],

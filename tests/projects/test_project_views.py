@@ -219,3 +219,15 @@ def test_project_page_shows_the_history_of_decisions(client, world):
     client.force_login(world.owner)
     page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
     assert "退回修改：请补充经费来源。" in page and "提交申报" in page
+
+
+def test_versions_show_what_changed_and_who_approved(client, world):
+    from projects.services import project_implementation as impl
+
+    p = in_progress(world)
+    adj = impl.request_adjustment(p, actor=world.owner, kind="timeline", reason="试点推迟",
+                                  changes={"ends_on": "2027-06-30"})
+    impl.decide_adjustment(adj, actor=world.approver, approve=True, reason="同意")
+    client.force_login(world.owner)
+    page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    assert "结束日期：2027-03-31 → 2027-06-30" in page and "批准人：审批人 王敏" in page
