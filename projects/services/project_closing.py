@@ -128,9 +128,14 @@ def submit_review(review, *, actor, score, comments, now=None):
 
 
 def review_summary(report):
+    """Submitted reviews, their average, and whether it reaches the body's pass score (advice
+    for the office's decision, which stays the office's)."""
     reviews = [r for r in report.reviews.all() if r.submitted_at]
     scores = [r.score for r in reviews]
-    return {"count": len(reviews), "average": round(sum(scores) / len(scores), 1) if scores else None}
+    average = round(sum(scores) / len(scores), 1) if scores else None
+    pass_score = project_settings(report.project.body).closing_pass_score
+    return {"count": len(reviews), "average": average, "pass_score": pass_score,
+            "passes": average is not None and average >= pass_score}
 
 
 def decide_closing(project, *, actor, outcome, reason, now=None):

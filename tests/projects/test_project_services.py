@@ -296,7 +296,8 @@ def test_closing_decision_needs_the_minimum_number_of_reviews(world):
     closing.submit_review(second, actor=second.reviewer, score=70, comments="可")
     closing.decide_closing(p, actor=world.office, outcome="accepted", reason="同意")
     p.refresh_from_db()
-    assert p.status == S.CLOSED and closing.review_summary(report) == {"count": 2, "average": 75.0}
+    assert p.status == S.CLOSED
+    assert closing.review_summary(report) == {"count": 2, "average": 75.0, "pass_score": 60, "passes": True}
 
 
 def test_reviewers_are_staff_or_accepted_experts(world):
@@ -319,7 +320,8 @@ def test_revision_then_resubmission_then_archive(world):
     s.save()
     p, report = _closing(world)
     closing.assign_reviewers(report, actor=world.office, reviewers=[world.office])
-    closing.submit_review(report.reviews.get(), actor=world.office, score=50, comments="不足")
+    closing.submit_review(report.reviews.get(), actor=world.office, score=59, comments="不足")
+    assert closing.review_summary(report)["passes"] is False  # 59 < 60: below the pass score
     closing.decide_closing(p, actor=world.office, outcome="revision", reason="补充试点数据")
     p.refresh_from_db()
     assert p.status == S.REVISION
@@ -380,3 +382,11 @@ def test_every_step_is_audited(world):
             "projects.project.approve", "projects.notice.publish", "projects.notice.close"} <= actions
     assert p.started_at is not None
 
+
+
+@pytest.mark.parametrize("score,passes", [(59, False), (60, True), (61, True)])
+def test_review_average_against_the_pass_score(world, score, passes):
+    p, report = _closing(world)
+    closing.assign_reviewers(report, actor=world.office, reviewers=[world.office])
+    closing.submit_review(report.reviews.get(), actor=world.office, score=score, comments="意见")
+    assert closing.review_summary(report)["passes"] is passes
