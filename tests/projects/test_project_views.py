@@ -231,3 +231,19 @@ def test_versions_show_what_changed_and_who_approved(client, world):
     client.force_login(world.owner)
     page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
     assert "结束日期：2027-03-31 → 2027-06-30" in page and "批准人：审批人 王敏" in page
+
+
+@pytest.mark.parametrize("n", [1, 25])
+def test_project_page_queries_do_not_grow_with_its_lists(client, world, django_assert_max_num_queries, n):
+    from projects.models import JoinRequest, Milestone, Partner, TeamMember
+
+    p = in_notice(world)
+    Milestone.objects.bulk_create([Milestone(project=p, title=f"m{i}", due_on=date(2026, 6, 1)) for i in range(n)])
+    TeamMember.objects.bulk_create([TeamMember(project=p, name=f"t{i}", unit_name="u") for i in range(n)])
+    Partner.objects.bulk_create([Partner(project=p, unit_name=f"p{i}") for i in range(n)])
+    JoinRequest.objects.create(project=p, organisation=world.org2, requested_by=world.other, role="r",
+                               contribution="c", requested_at=at(2026, 3, 3))
+    client.force_login(world.office)
+    with django_assert_max_num_queries(34):
+        resp = client.get(reverse("projects:detail", args=[p.pk]))
+    assert resp.status_code == 200
