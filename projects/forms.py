@@ -340,3 +340,13 @@ class ProjectFilterForm(forms.Form):
                                widget=forms.Select(attrs={"class": "form-select"}))
     field = forms.ChoiceField(label=_("领域"), required=False, choices=[("", _("全部"))] + Project.Field.choices,
                               widget=forms.Select(attrs={"class": "form-select"}))
+
+
+class OrganisationForm(forms.Form):
+    name = forms.CharField(label=_("单位名称"), max_length=200)
+    credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=18, required=False)
+    emails = forms.CharField(label=_("单位账号（邮箱）"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("每行一个已注册账号的邮箱。账号还须在本机构具有成员角色才能申报项目。"))
+
+    def clean_emails(self):
+        return [line for _n, line in _lines(self.cleaned_data["emails"])]

@@ -24,11 +24,13 @@ from portal.permissions import bodies_for, has
 
 from .. import forms as f
 from .. import selectors
-from ..models import Adjustment, ClosingReview, JoinRequest, Project, ProjectDocument, ProjectObjection
+from ..models import (Adjustment, ClosingReview, JoinRequest, Organisation, Project, ProjectDocument,
+                      ProjectObjection)
 from ..services import project_application as app_services
 from ..services import project_closing as closing_services
 from ..services import project_implementation as impl_services
 from ..services import project_notice as notice_services
+from ..services import project_units as unit_services
 from ..services.project_common import is_owner, organisations_of
 from ..workflows import PROJECT_FLOW
 
@@ -513,6 +515,30 @@ def staff_export(request, key):
                          selectors.export_rows(body))
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_units(request, key, unit_pk=None):
+    """The body's participating units and their accounts (manage_projects)."""
+    body = get_object_or_404(Body, key=key, is_active=True)
+    if not has(request.user, "manage_projects", body):
+        raise PermissionDenied
+    units = Organisation.objects.filter(body=body).prefetch_related("members").order_by("name")
+    unit = get_object_or_404(Organisation, pk=unit_pk, body=body) if unit_pk else None
+    initial = ({"name": unit.name, "credit_code": unit.credit_code,
+                "emails": "\n".join(u.email for u in unit.members.all())} if unit else None)
+    form = f.OrganisationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit_services.save_organisation(body, actor=request.user, organisation=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _errors_to_form(form, exc)
+        else:
+            messages.success(request, _("已保存单位“%(name)s”。") % {"name": form.cleaned_data["name"]})
+            return redirect("projects:staff-units", key=body.key)
+    return render(request, "projects/staff_units.html", {
+        "body": body, "units": units, "unit": unit, "form": form}, status=400 if form.errors else 200)
+
+
 urlpatterns = [
     path("", my_projects, name="mine"),
     path("new/<slug:key>/", new_project, name="new"),
@@ -539,4 +565,6 @@ urlpatterns = [
     path("<int:pk>/archive/", archive, name="archive"),
     path("staff/<slug:key>/", staff_list, name="staff-list"),
     path("staff/<slug:key>/export.xlsx", staff_export, name="staff-export"),
+    path("staff/<slug:key>/units/", staff_units, name="staff-units"),
+    path("staff/<slug:key>/units/<int:unit_pk>/", staff_units, name="staff-unit-edit"),
 ]
