@@ -338,17 +338,25 @@ class ProjectObjection(models.Model):
 
     class Status(models.TextChoices):
         FILED = "filed", _("已收到")
+        ACCEPTED = "accepted", _("已受理，调查中")
+        NOT_ACCEPTED = "not_accepted", _("不予受理")
         UPHELD = "upheld", _("异议成立")
         DISMISSED = "dismissed", _("异议不成立")
 
+    UNDECIDED = ("filed", "accepted")
+
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="objections")
     receipt_no = models.CharField(_("回执编号"), max_length=40, unique=True)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.FILED)
+    status = models.CharField(_("状态"), max_length=15, choices=Status.choices, default=Status.FILED)
     objector_name = models.CharField(_("异议人姓名或单位"), max_length=100)
     objector_contact = models.CharField(_("联系方式"), max_length=100)
     facts = models.TextField(_("异议事实和理由"))
     filed_at = models.DateTimeField(_("提交时间"))
     ip = models.GenericIPAddressField(null=True, blank=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    decide_by = models.DateTimeField(_("处理期限"), null=True, blank=True,
+                                     help_text=_("受理之日起按规则参数的异议处理时限（工作日）计算。"))
+    decide_by_provisional = models.BooleanField(default=False)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     decision_reason = models.TextField(_("处理结论和理由"), blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -358,8 +366,9 @@ class ProjectObjection(models.Model):
         ordering = ["-filed_at"]
         verbose_name = _("项目公示异议")
         verbose_name_plural = _("项目公示异议")
-        constraints = [models.CheckConstraint(condition=Q(status__in=["filed", "upheld", "dismissed"]),
-                                              name="project_objection_status_valid")]
+        constraints = [models.CheckConstraint(
+            condition=Q(status__in=["filed", "accepted", "not_accepted", "upheld", "dismissed"]),
+            name="project_objection_status_valid")]
 
 
 class Adjustment(models.Model):

@@ -5,6 +5,8 @@ objections, and the end of the period.
     answer_join(request, actor=owner, accept=…, reason=…)            PENDING → ACCEPTED/DECLINED
     confirm_join(request, actor=staff, confirm=…, reason=…)          ACCEPTED → CONFIRMED/REFUSED
     file_objection(project, name=…, contact=…, facts=…, ip=…)        anyone, while open
+    accept_objection(objection, actor=staff, reason=…)               the decision deadline starts
+    decline_objection(objection, actor=staff, reason=…)              not accepted (does not hold the notice)
     decide_objection(objection, actor=staff, upheld=…, reason=…)     upheld stops the project
     close_due_notices(now=…)                                          the beat task (idempotent)
 """
@@ -14,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import audit
+from portal import audit, workdays
 
 from ..models import JoinRequest, Partner, Project, ProjectObjection
 from ..workflows import JOIN_FLOW, PROJECT_FLOW
@@ -145,6 +147,56 @@ def file_objection(project, *, name, contact, facts, ip=None, now=None):
     return objection
 
 
+def _lock_objection(objection):
+    return (ProjectObjection.objects.select_for_update(of=("self",))
+            .select_related("project__body__policy", "project__owner_org").get(pk=objection.pk))
+
+
+def accept_objection(objection, *, actor, reason="", now=None):
+    """Staff accept an objection for investigation: the decision is due within the policy's
+    objection_decision_workdays working days of acceptance (stored on the row)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        objection = _lock_objection(objection)
+        project = objection.project
+        refuse_archived(project)
+        require_staff(project, actor)
+        if objection.status != ProjectObjection.Status.FILED:
+            raise ProjectError(_("该异议已受理或已处理。"))
+        days = project.body.policy.objection_decision_workdays
+        period = workdays.deadline_end(timezone.localdate(now), days)
+        objection.status = ProjectObjection.Status.ACCEPTED
+        objection.accepted_at, objection.decide_by, objection.decide_by_provisional = now, period.end_at, period.provisional
+        objection.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+        objection.save()
+        audit.record(actor, "projects.objection.accept", objection, body=project.body, now=now, data={
+            "project": project.pk, "reason": (reason or "").strip(), "decide_by": period.end_at,
+            "objection_decision_workdays": days})
+    return objection
+
+
+def decline_objection(objection, *, actor, reason, now=None):
+    """Staff do not accept an objection (e.g. no facts given); it no longer holds the notice."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ProjectError({"reason": [_("请填写不予受理的理由。")]})
+    with transaction.atomic():
+        objection = _lock_objection(objection)
+        project = objection.project
+        refuse_archived(project)
+        require_staff(project, actor)
+        if objection.status != ProjectObjection.Status.FILED:
+            raise ProjectError(_("该异议已受理或已处理。"))
+        objection.status = ProjectObjection.Status.NOT_ACCEPTED
+        objection.decided_at, objection.decision_reason = now, reason
+        objection.handled_by = actor if getattr(actor, "is_authenticated", False) else None
+        objection.save()
+        audit.record(actor, "projects.objection.decline", objection, body=project.body, now=now,
+                     data={"project": project.pk, "reason": reason})
+    return objection
+
+
 def decide_objection(objection, *, actor, upheld, reason, now=None):
     """Staff decide an objection: upheld stops the project (IN_NOTICE → STOPPED)."""
     now = now or timezone.now()
@@ -152,13 +204,12 @@ def decide_objection(objection, *, actor, upheld, reason, now=None):
     if not reason:
         raise ProjectError({"reason": [_("请填写处理结论和理由。")]})
     with transaction.atomic():
-        objection = (ProjectObjection.objects.select_for_update(of=("self",))
-                     .select_related("project__body", "project__owner_org").get(pk=objection.pk))
+        objection = _lock_objection(objection)
         project = objection.project
         refuse_archived(project)
-        if objection.status != ProjectObjection.Status.FILED:
-            raise ProjectError(_("该异议已处理。"))
         require_staff(project, actor)
+        if objection.status != ProjectObjection.Status.ACCEPTED:
+            raise ProjectError(_("只能对已受理的异议作出处理结论。"))
         if upheld:
             project = Project.objects.select_for_update(of=("self",)).select_related("body", "owner_org").get(
                 pk=project.pk)
@@ -184,12 +235,12 @@ def close_due_notices(*, now=None):
     now = now or timezone.now()
     started = []
     due = (Project.objects.filter(status=S.IN_NOTICE, notice_ends_at__lte=now)
-           .exclude(objections__status=ProjectObjection.Status.FILED).values_list("pk", flat=True))
+           .exclude(objections__status__in=ProjectObjection.UNDECIDED).values_list("pk", flat=True))
     for pk in list(due):
         with transaction.atomic():
             project = (Project.objects.select_for_update(skip_locked=True, of=("self",))
                        .select_related("body", "owner_org").filter(pk=pk, status=S.IN_NOTICE).first())
-            if project is None or project.objections.filter(status=ProjectObjection.Status.FILED).exists():
+            if project is None or project.objections.filter(status__in=ProjectObjection.UNDECIDED).exists():
                 continue
             PROJECT_FLOW.check(project, to=S.IN_PROGRESS, actor=None)
             project.status = S.IN_PROGRESS

@@ -49,7 +49,8 @@ ACTION_LABELS = {
     "projects.project.approve": _("办公室同意立项"), "projects.project.council_decision": _("理事会决议"),
     "projects.notice.publish": _("发布立项公示"), "projects.join.request": _("申请加入"),
     "projects.join.answer": _("申报单位处理加入申请"), "projects.join.confirm": _("办公室确认加入"),
-    "projects.objection.file": _("收到异议"), "projects.objection.decide": _("异议处理"),
+    "projects.objection.file": _("收到异议"), "projects.objection.accept": _("受理异议"),
+    "projects.objection.decline": _("不予受理异议"), "projects.objection.decide": _("异议处理"),
     "projects.notice.close": _("公示期满，进入实施"), "projects.team.add": _("增加工作小组成员"),
     "projects.milestone.report": _("提交进展报告"), "projects.adjustment.request": _("申请调整"),
     "projects.adjustment.decide": _("调整审批"), "projects.termination.request": _("申请终止"),
@@ -343,6 +344,22 @@ def confirm_join(request, jr_pk):
 
 @login_required
 @require_POST
+def handle_objection(request, objection_pk):
+    """Accept an objection for investigation (the decision deadline starts) or decline it."""
+    objection = get_object_or_404(ProjectObjection, pk=objection_pk)
+    project, _access = _load(request, objection.project_id)
+    reason = request.POST.get("reason", "")
+    if request.POST.get("accept") == "1":
+        return _simple(request, project,
+                       lambda: notice_services.accept_objection(objection, actor=request.user, reason=reason),
+                       _("已受理该异议，请在处理期限内作出结论。"))
+    return _simple(request, project,
+                   lambda: notice_services.decline_objection(objection, actor=request.user, reason=reason),
+                   _("已不予受理该异议。"))
+
+
+@login_required
+@require_POST
 def decide_objection(request, objection_pk):
     objection = get_object_or_404(ProjectObjection, pk=objection_pk)
     project, _access = _load(request, objection.project_id)
@@ -551,6 +568,7 @@ urlpatterns = [
     path("<int:pk>/join/", join, name="join"),
     path("join/<int:jr_pk>/answer/", answer_join, name="join-answer"),
     path("join/<int:jr_pk>/confirm/", confirm_join, name="join-confirm"),
+    path("objections/<int:objection_pk>/handle/", handle_objection, name="objection-handle"),
     path("objections/<int:objection_pk>/decide/", decide_objection, name="objection-decide"),
     path("<int:pk>/team/", add_team_member, name="team-add"),
     path("<int:pk>/progress/", file_progress, name="progress"),

@@ -173,8 +173,8 @@ def test_project_pages_have_no_serious_accessibility_violations(page, live_serve
 
     check(["/projects/notices/", f"/projects/notices/{notice.pk}/", "/projects/results/"])
     login(demo_email("sec-jx-base"), DEMO_PASSWORD)
-    check(["/projects/staff/jx-base/", f"/projects/{notice.pk}/", f"/projects/{archived.pk}/",
-           f"/projects/{adjusted.pk}/"])
+    check(["/projects/staff/jx-base/", "/projects/staff/jx-base/units/", f"/projects/{notice.pk}/",
+           f"/projects/{archived.pk}/", f"/projects/{adjusted.pk}/"])
     page.context.clear_cookies()
     login(demo_email("unit-jxqs"), DEMO_PASSWORD)
     check(["/projects/", f"/projects/{adjusted.pk}/", f"/projects/{notice.pk}/"])

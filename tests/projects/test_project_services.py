@@ -155,6 +155,13 @@ def test_undecided_objection_holds_the_notice_then_dismissal_lets_it_close(world
     objection = notice.file_objection(p, name="张三", contact="13800000000", facts="该项目与已有标准重复。",
                                       now=at(2026, 3, 5))
     assert notice.close_due_notices(now=at(2026, 3, 11)) == []
+    with pytest.raises(ProjectError):  # decided only once accepted
+        notice.decide_objection(objection, actor=world.office, upheld=False, reason="不重复。")
+    notice.accept_objection(objection, actor=world.office, now=at(2026, 3, 6))
+    objection.refresh_from_db()
+    # 15 working days from Friday 6 March 2026: 27 March, 24:00
+    assert objection.decide_by == datetime(2026, 3, 28, 0, 0, tzinfo=TZ)
+    assert notice.close_due_notices(now=at(2026, 3, 11)) == []
     notice.decide_objection(objection, actor=world.office, upheld=False, reason="不重复。", now=at(2026, 3, 11))
     assert notice.close_due_notices(now=at(2026, 3, 11, 0, 10)) == [p.pk]
 
@@ -162,6 +169,9 @@ def test_undecided_objection_holds_the_notice_then_dismissal_lets_it_close(world
 def test_upheld_objection_stops_the_project(world):
     p = in_notice(world, now=at(2026, 3, 2))
     objection = notice.file_objection(p, name="张三", contact="13800000000", facts="申报材料不实。", now=at(2026, 3, 5))
+    with pytest.raises(PermissionDenied):
+        notice.accept_objection(objection, actor=world.owner)
+    notice.accept_objection(objection, actor=world.office)
     with pytest.raises(PermissionDenied):
         notice.decide_objection(objection, actor=world.owner, upheld=True, reason="x")
     notice.decide_objection(objection, actor=world.office, upheld=True, reason="经核实，材料不实。")
@@ -390,3 +400,12 @@ def test_review_average_against_the_pass_score(world, score, passes):
     closing.assign_reviewers(report, actor=world.office, reviewers=[world.office])
     closing.submit_review(report.reviews.get(), actor=world.office, score=score, comments="意见")
     assert closing.review_summary(report)["passes"] is passes
+
+
+def test_declined_objection_does_not_hold_the_notice(world):
+    p = in_notice(world, now=at(2026, 3, 2))
+    objection = notice.file_objection(p, name="张三", contact="1", facts="没有具体事实的异议。", now=at(2026, 3, 5))
+    with pytest.raises(ProjectError):
+        notice.decline_objection(objection, actor=world.office, reason="")
+    notice.decline_objection(objection, actor=world.office, reason="未提供具体事实。")
+    assert notice.close_due_notices(now=at(2026, 3, 10)) == [p.pk]

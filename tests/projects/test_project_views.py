@@ -247,3 +247,24 @@ def test_project_page_queries_do_not_grow_with_its_lists(client, world, django_a
     with django_assert_max_num_queries(34):
         resp = client.get(reverse("projects:detail", args=[p.pk]))
     assert resp.status_code == 200
+
+
+def test_staff_accept_then_decide_an_objection_on_the_project_page(client, world):
+    from projects.services import project_notice as notice
+
+    p = in_notice(world)
+    objection = notice.file_objection(p, name="张三", contact="1", facts="申报材料不实，请核查。", now=at(2026, 3, 3))
+    client.force_login(world.owner)
+    assert 'data-testid="objections"' not in client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    client.post(reverse("projects:objection-handle", args=[objection.pk]), {"accept": "1", "reason": "受理"})
+    objection.refresh_from_db()
+    assert objection.status == "filed"  # the unit cannot accept
+    client.force_login(world.office)
+    page = client.get(reverse("projects:detail", args=[p.pk])).content.decode()
+    assert "张三" in page and 'data-testid="objection-handle"' in page
+    client.post(reverse("projects:objection-handle", args=[objection.pk]), {"accept": "1", "reason": "受理"})
+    objection.refresh_from_db()
+    assert objection.status == "accepted" and objection.decide_by is not None
+    client.post(reverse("projects:objection-decide", args=[objection.pk]), {"upheld": "1", "reason": "属实"})
+    p.refresh_from_db()
+    assert p.status == S.STOPPED
