@@ -121,10 +121,10 @@ def public_stats(*, body=None, top_units=15):
     }
 
 
-def export_rows(body):
-    """Rows of the staff Excel export (one query, streamed)."""
+def export_rows(body, *, status="", field="", q=""):
+    """Rows of the staff Excel export, with the list page's filters (one query, streamed)."""
     status_labels, field_labels = dict(S.choices), dict(Project.Field.choices)
-    qs = (Project.objects.filter(body=body).order_by("created_at", "pk")
+    qs = (staff_projects(body, status=status, field=field, q=q).order_by("created_at", "pk")
           .values_list("number", "title", "field", "status", "owner_org__name", "lead_name", "year", "starts_on",
                        "ends_on", "version", "submitted_at", "approved_at", "closing_outcome")
           .annotate(outputs=Count("outputs", distinct=True), partners=Count("partners", distinct=True)))

@@ -525,11 +525,14 @@ def staff_list(request, key):
 @login_required
 def staff_export(request, key):
     body = _staff_body(request, key)
+    form = f.ProjectFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
     headers = [_("项目编号"), _("项目名称"), _("领域"), _("状态"), _("申报单位"), _("项目负责人"), _("立项年度"),
                _("开始日期"), _("结束日期"), _("版本"), _("提交时间"), _("批准时间"), _("结题结论"), _("成果数"),
                _("合作单位数")]
     return xlsx_response(f"projects-{body.key}-{timezone.localdate():%Y%m%d}.xlsx", _("项目"), headers,
-                         selectors.export_rows(body))
+                         selectors.export_rows(body, status=filters.get("status", ""),
+                                               field=filters.get("field", ""), q=filters.get("q", "")))
 
 
 @login_required

@@ -268,3 +268,11 @@ def test_staff_accept_then_decide_an_objection_on_the_project_page(client, world
     client.post(reverse("projects:objection-decide", args=[objection.pk]), {"upheld": "1", "reason": "属实"})
     p.refresh_from_db()
     assert p.status == S.STOPPED
+
+
+def test_staff_export_keeps_the_list_filters(client, world):
+    many_projects(world, 10)
+    client.force_login(world.office)
+    resp = client.get(reverse("projects:staff-export", args=[world.body.key]) + "?status=archived")
+    rows = list(load_workbook(BytesIO(resp.content)).active.values)
+    assert [r[0] for r in rows[1:]] == ["JX-3", "JX-8"]
