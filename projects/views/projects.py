@@ -496,6 +496,29 @@ def decide_closing(request, pk):
 
 
 @login_required
+def closing_pdf(request, pk):
+    """The latest closing report with outputs, reviews and the decision, as a PDF (staff and the
+    applying unit)."""
+    project, access = _load(request, pk)
+    if not (access.owner or access.staff or access.viewer):
+        raise Http404
+    report = project.closing_reports.all()[0] if project.closing_reports.all() else None
+    if report is None:
+        raise Http404
+    from django.http import HttpResponse
+
+    from portal.pdf import render_pdf
+
+    pdf = render_pdf("projects/pdf/closing.html", {
+        "project": project, "body": project.body, "report": report, "printed": timezone.localdate(),
+        "reviews": [r for r in report.reviews.all() if r.submitted_at],
+        "summary": closing_services.review_summary(report)})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="closing-{project.pk}-{report.round}.pdf"'
+    return response
+
+
+@login_required
 @require_POST
 def archive(request, pk):
     project, _access = _load(request, pk)
@@ -584,6 +607,7 @@ urlpatterns = [
     path("<int:pk>/my-review/", submit_review, name="my-review"),
     path("<int:pk>/closing/decide/", decide_closing, name="closing-decide"),
     path("<int:pk>/archive/", archive, name="archive"),
+    path("<int:pk>/closing.pdf", closing_pdf, name="closing-pdf"),
     path("staff/<slug:key>/", staff_list, name="staff-list"),
     path("staff/<slug:key>/export.xlsx", staff_export, name="staff-export"),
     path("staff/<slug:key>/units/", staff_units, name="staff-units"),

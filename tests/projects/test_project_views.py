@@ -276,3 +276,21 @@ def test_staff_export_keeps_the_list_filters(client, world):
     resp = client.get(reverse("projects:staff-export", args=[world.body.key]) + "?status=archived")
     rows = list(load_workbook(BytesIO(resp.content)).active.values)
     assert [r[0] for r in rows[1:]] == ["JX-3", "JX-8"]
+
+
+def test_closing_report_pdf(client, world):
+    import pypdfium2 as pdfium
+
+    p = in_progress(world)
+    report = closing.submit_closing_report(p, actor=world.owner, summary="项目已完成全部任务。",
+                                           outputs=[("standard", "绿色低碳园区评价标准", "T/JX 1-2026", True)])
+    closing.assign_reviewers(report, actor=world.office, reviewers=[world.office])
+    closing.submit_review(report.reviews.get(), actor=world.office, score=88, comments="成果达到预期。")
+    client.force_login(world.stranger)
+    assert client.get(reverse("projects:closing-pdf", args=[p.pk])).status_code == 404
+    client.force_login(world.owner)
+    resp = client.get(reverse("projects:closing-pdf", args=[p.pk]))
+    assert resp["Content-Type"] == "application/pdf"
+    doc = pdfium.PdfDocument(resp.content)
+    text = doc[0].get_textpage().get_text_range()
+    assert "项目结题报告" in text and "T/JX 1-2026" in text and "88" in text
