@@ -91,6 +91,10 @@ def seed_demo(*, reset_policy=False):
     from projects.demo_comments import seed_comments_demo  # comment rounds (征求意见)
 
     seed_comments_demo()
+    # --- projects (innovation base) ---
+    from projects.demo import seed_projects_demo
+
+    seed_projects_demo()
     return users
 
 

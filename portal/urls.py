@@ -34,6 +34,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# --- projects (innovation base) ---
+urlpatterns.insert(-1, path("projects/", include("projects.urls")))
+
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

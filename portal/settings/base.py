@@ -210,3 +210,9 @@ CELERY_BEAT_SCHEDULE["close-due-comment-rounds"] = {
     "task": "projects.close-due-comment-rounds", "schedule": crontab(minute="*/10")}
 # autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
 CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "projects.tasks_comments")
+# --- projects: notices end at 24:00 (checked every 10 minutes); milestone reminders daily ---
+CELERY_BEAT_SCHEDULE.update({
+    "close-due-project-notices": {"task": "projects.close-due-project-notices", "schedule": crontab(minute="*/10")},
+    "remind-project-milestones": {"task": "projects.remind-project-milestones",
+                                  "schedule": crontab(hour=8, minute=30)},
+})

@@ -1,1 +1,2 @@
 from .comments import *  # noqa
+from .projects import *  # noqa: F401,F403

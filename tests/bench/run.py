@@ -294,6 +294,10 @@ def main():
         t0 = time.monotonic()
         draw_lines = []  # printed under "Draws" after the page table
         draws_ok = bench_draws.run(draw_lines.append)
+        # --- projects: public statistics and project lists with 10k projects (tests/bench/projects.py) ---
+        from tests.bench import projects as bench_projects
+
+        draws_ok = bench_projects.run(draw_lines.append) and draws_ok
         t_draws = time.monotonic() - t0
 
         import gunicorn
