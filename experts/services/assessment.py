@@ -101,7 +101,7 @@ def review_row(row, *, actor, grade, comment="", now=None):
 def sign_off(rnd, *, actor, now=None):
     now = now or timezone.now()
     with transaction.atomic():
-        rnd = AssessmentRound.objects.select_for_update().select_related("body").get(pk=rnd.pk)
+        rnd = AssessmentRound.objects.select_for_update(of=("self",)).select_related("body").get(pk=rnd.pk)
         ROUND_FLOW.check(rnd, to=S.SIGNED_OFF, actor=actor)
         missing = rnd.rows.filter(grade="").count()
         if missing:

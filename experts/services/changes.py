@@ -89,7 +89,7 @@ def file_change(expert, *, actor, kind, new_value, effective_date, proof, note="
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body__policy", "profile").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body__policy", "profile").get(pk=expert.pk)
         if actor is None or actor.pk != expert.user_id:
             raise PermissionDenied(_("只能报告本人的信息变更。"))
         if expert.status != Expert.Status.ACTIVE:
@@ -178,7 +178,7 @@ def record_noticed_change(expert, *, actor, kind, new_value, effective_date, not
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body__policy", "profile", "user").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body__policy", "profile", "user").get(pk=expert.pk)
         require(actor, "manage_experts", expert.body)
         value = _check_values(expert, kind, new_value, new_title_level, effective_date, today)
         due = due_for(effective_date, expert.body.policy)

@@ -71,7 +71,7 @@ def submit_proposal(expert, *, actor, title, text, attachment=None, co_authors=(
     if attachment:
         sniff_upload(attachment)
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=expert.pk)
         if actor is None or actor.pk != expert.user_id:
             raise PermissionDenied(_("只能以本人名义提交建议。"))
         if expert.status != Expert.Status.ACTIVE:

@@ -42,7 +42,7 @@ def file_report(expert, *, actor, activity, title, starts_on, place, audience, d
     if errors:
         raise ReportError(errors)
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=expert.pk)
         if actor is None or actor.pk != expert.user_id:
             raise PermissionDenied(_("只能以本人名义报备。"))
         if expert.status != Expert.Status.ACTIVE:

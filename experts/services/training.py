@@ -45,7 +45,7 @@ def create_session(body, *, actor, topic, starts_at, ends_at, place, capacity, d
 def enrol(session, expert, *, actor, now=None):
     now = now or timezone.now()
     with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().select_related("body").get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).select_related("body").get(pk=session.pk)
         expert = Expert.objects.select_related("body").get(pk=expert.pk)
         if actor is None or actor.pk != expert.user_id:
             raise PermissionDenied(_("只能为本人报名。"))
@@ -69,7 +69,7 @@ def record_attendance(session, *, actor, present_ids, now=None):
     now = now or timezone.now()
     present_ids = {int(i) for i in present_ids}
     with transaction.atomic():
-        session = TrainingSession.objects.select_for_update().select_related("body").get(pk=session.pk)
+        session = TrainingSession.objects.select_for_update(of=("self",)).select_related("body").get(pk=session.pk)
         require(actor, "manage_experts", session.body)
         if now < session.starts_at:
             raise TrainingError(_("培训开始后才能登记出席情况。"))
