@@ -85,3 +85,16 @@ def timezone_today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+def test_the_demo_seeds_activity_once(demo):
+    from experts.demo import seed_activity_demo
+    from experts.models import ChangeReport, PriorReport, Proposal, TrainingEnrolment
+
+    assert Proposal.objects.filter(title__startswith="（演示）").count() == 1
+    assert Proposal.objects.get().authors.count() == 2
+    assert ChangeReport.objects.filter(status="filed").count() == 1
+    assert PriorReport.objects.filter(status="filed").count() == 1
+    assert TrainingEnrolment.objects.count() == 1
+    assert seed_activity_demo() == {}
+    assert Proposal.objects.count() == 1
