@@ -10,10 +10,10 @@ number of SQL queries whatever the pool size; aggregations happen in PostgreSQL.
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+from django.db.models import Case, CharField, Count, Q, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _

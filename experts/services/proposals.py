@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,7 +134,7 @@ def send_reminders(*, now=None):
                       .values_list("expert_id", flat=True))
         due = [e for e in experts.select_related("user").order_by("pk")
                if done.get(e.pk, 0) < needed and e.pk not in already]
-        _last_display = workdays.format_deadline(last)
+        last_display = workdays.format_deadline(last)
         for expert in due:
             try:
                 with transaction.atomic():
@@ -144,7 +144,7 @@ def send_reminders(*, now=None):
                         subject=_("请提交%(quarter)s的工作建议") % {"quarter": quarter_label(year, quarter)},
                         text=_("按“%(body)s”的规定，每位专家每季度须单独或联合提出 %(n)s 项以上工作建议。您本季度已提交 "
                                "%(done)s 项，请于 %(end)s 前提交。") % {
-                            "body": body.name_zh, "n": needed, "done": done.get(expert.pk, 0), "end": _last_display},
+                            "body": body.name_zh, "n": needed, "done": done.get(expert.pk, 0), "end": last_display},
                         url=_self_url(), dedupe_key=f"proposal-{kind}-{year}Q{quarter}-{expert.pk}")
             except IntegrityError:
                 continue  # another run reminded them

@@ -6,7 +6,7 @@ data tables. Pages are checked with axe (no serious or critical violations).
 
 Screenshot kept under docs/: stats.png (the statistics page of jm-storage: pool breakdowns,
 admissions per month, invitation outcomes and the draw fairness histogram)."""
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

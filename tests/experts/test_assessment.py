@@ -1,5 +1,5 @@
 """Annual assessment: the yearly summary per active expert, review, sign-off (locked), export."""
-from datetime import date, timedelta
+from datetime import date
 from io import BytesIO
 
 import pytest
@@ -81,7 +81,8 @@ def test_sign_off_needs_every_row_graded_and_then_locks(xx):
 
 def test_assessment_through_the_views_and_export(client, xx, django_assert_max_num_queries):
     sec = staff_of(xx)
-    experts = [expert_in(xx) for _i in range(3)]
+    for _i in range(3):
+        expert_in(xx)
     client.force_login(sec)
     url = reverse("experts:assessment-list", args=[xx.key])
     assert client.post(url, {"year": "1999"}).status_code == 400
@@ -91,8 +92,6 @@ def test_assessment_through_the_views_and_export(client, xx, django_assert_max_n
     detail = reverse("experts:assessment-detail", args=[xx.key, rnd.pk])
     with django_assert_max_num_queries(14):
         assert client.get(detail).status_code == 200
-    for e in experts[1:]:
-        e.pk  # noqa: B018
     row = rnd.rows.order_by("pk").first()
     bad = client.post(detail, {"row": row.pk, f"a{row.pk}-grade": "", f"a{row.pk}-comment": ""})
     assert bad.status_code == 400

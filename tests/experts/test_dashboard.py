@@ -1,6 +1,6 @@
 """The expert's dashboard: memberships and terms, engagements and ratings, proposals this
 quarter, change reports, required actions with deadlines — in constant queries."""
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import time_machine

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from experts.models import Draw, Expert, ExpertProfile, Invitation
 from experts.selectors import stats
-from tests.experts.lifecycle_helpers import at, expert_in, invite, make_draw, staff_of
+from tests.experts.lifecycle_helpers import expert_in, invite, make_draw, staff_of
 
 pytestmark = pytest.mark.django_db
 
