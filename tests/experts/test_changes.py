@@ -240,3 +240,16 @@ def test_staff_record_a_noticed_change_through_the_form(client, xx):
                                  "note": "年报"})
     assert response.status_code == 302
     assert ChangeReport.objects.get().is_late is True
+
+
+def test_the_contact_form_saves_and_refuses_a_bad_phone(client, xx):
+    expert = expert_in(xx)
+    client.force_login(expert.user)
+    url = reverse("experts:self-contact")
+    bad = client.post(url, {"phone": "12345", "email": "a@b.cn", "address": "x"})
+    assert bad.status_code == 400 and "请输入 11 位手机号码" in bad.content.decode()
+    assert ExpertProfile.objects.get(pk=expert.profile_id).phone == expert.profile.phone
+    ok = client.post(url, {"phone": "139 0000 0002", "email": "a@b.cn", "address": "江门市蓬江区"})
+    assert ok.status_code == 302
+    profile = ExpertProfile.objects.get(pk=expert.profile_id)
+    assert (profile.phone, profile.email, profile.address) == ("13900000002", "a@b.cn", "江门市蓬江区")
