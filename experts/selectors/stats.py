@@ -359,8 +359,8 @@ def export_experts_xlsx(body, fileobj, *, chunk=5000):
              .values("expert_id").annotate(n=Count("pk"), ex=Count("pk", filter=Q(rating=R.EXCELLENT)),
                                            fa=Count("pk", filter=Q(rating=R.FAIR)),
                                            po=Count("pk", filter=Q(rating=R.POOR)))}
-    titles = dict(TitleLevel.choices)
-    statuses = dict(Expert.Status.choices)
+    titles = {k: str(v) for k, v in TitleLevel.choices}  # translated once, not per row
+    statuses = {k: str(v) for k, v in Expert.Status.choices}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=str(_("专家统计"))[:31])
     header = []
@@ -376,8 +376,8 @@ def export_experts_xlsx(body, fileobj, *, chunk=5000):
                              "term_end").iterator(chunk_size=chunk)):
         pk, cert, name, employer, title, level, region, fields_text, status, start, end = row
         r = rated.get(pk, {})
-        ws.append([cert, name, employer, title, str(titles.get(level, level)), region, fields_text,
-                   str(statuses.get(status, status)), start, end, drawn.get(pk, 0), r.get("n", 0), r.get("ex", 0),
+        ws.append([cert, name, employer, title, titles.get(level, level), region, fields_text,
+                   statuses.get(status, status), start, end, drawn.get(pk, 0), r.get("n", 0), r.get("ex", 0),
                    r.get("fa", 0), r.get("po", 0)])
         count += 1
     wb.save(fileobj)
