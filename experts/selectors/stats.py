@@ -143,19 +143,23 @@ def pool_statistics(body, *, today=None):
     fields = dict(ExpertField.objects.filter(body=body).values_list("pk", "name_zh"))
     parents = dict(ExpertField.objects.filter(body=body).values_list("pk", "parent_id"))
     by_field_raw = (Expert.fields.through.objects.filter(expert__body=body, expert__status=Expert.Status.ACTIVE)
-                    .order_by().values("expertfield_id").annotate(n=Count("expert_id", distinct=True)))
+                    .order_by().values("expertfield_id").annotate(n=Count("expert_id")))  # (expert, field) is unique
     by_field = {}
     for r in by_field_raw:
         by_field[r["expertfield_id"]] = r["n"]
     field_rows = sorted(((("　" if parents.get(pk) else "") + fields.get(pk, "?"), n) for pk, n in by_field.items()),
                         key=lambda r: -r[1])[:20]
-    region_rows = [(r["profile__region"] or str(UNKNOWN), r["n"]) for r in active.order_by().values("profile__region")
-                   .annotate(n=Count("pk")).order_by("-n", "profile__region")[:20]]
-    title_counts = dict(active.order_by().values("profile__title_level").annotate(n=Count("pk"))
-                        .values_list("profile__title_level", "n"))
+    # one scan for title level × region × age band, folded in Python (a few hundred combinations)
+    regions, title_counts, age_counts = {}, {}, {}
+    for level, region, band, n in (active.order_by().annotate(band=_age_band_case(today))
+                                   .values_list("profile__title_level", "profile__region", "band")
+                                   .annotate(n=Count("pk"))):
+        regions[region] = regions.get(region, 0) + n
+        title_counts[level] = title_counts.get(level, 0) + n
+        age_counts[band] = age_counts.get(band, 0) + n
+    region_rows = [(region or str(UNKNOWN), n) for region, n in
+                   sorted(regions.items(), key=lambda r: (-r[1], r[0]))[:20]]
     title_rows = [(label, title_counts.get(value, 0)) for value, label in reversed(TitleLevel.choices)]
-    age_counts = dict(active.order_by().annotate(band=_age_band_case(today)).values("band").annotate(n=Count("pk"))
-                      .values_list("band", "n"))
     age_rows = [(str(label), age_counts.get(str(label), 0)) for _l, _h, label in AGE_BANDS]
     if age_counts.get(str(UNKNOWN)):
         age_rows.append((str(UNKNOWN), age_counts[str(UNKNOWN)]))
