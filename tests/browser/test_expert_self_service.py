@@ -114,3 +114,44 @@ def test_expert_reports_a_change_and_a_proposal_and_staff_see_the_statistics(pag
         staff.get_by_role("link", name="导出专家明细（Excel）").click()
     assert download.value.suggested_filename.startswith("experts-jm-storage-")
     staff_context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_activity_pages_are_accessible_and_fit_a_phone(page, live_server, pools, new_context):
+    """Staff pages of the activity (changes, proposals, 报备, training, assessment) and the
+    expert's forms: no serious axe violation; the dashboard does not overflow on a phone."""
+    from experts.services import assessment, reports, training
+
+    base = live_server.url
+    gd = pools["gd-quality"]
+    now = timezone.now()
+    expert = expert_in(gd, term_start=timezone.localdate() - timedelta(days=30),
+                       term_end=timezone.localdate() + timedelta(days=60))
+    sec = staff_of(gd)
+    session = training.create_session(gd, actor=sec, topic="质量管理体系审核实务", starts_at=now + timedelta(days=3),
+                                      ends_at=now + timedelta(days=3, hours=3), place="广州", capacity=10)
+    training.enrol(session, expert, actor=expert.user)
+    reports.file_report(expert, actor=expert.user, activity="talk", title="质量强省讲座",
+                        starts_on=timezone.localdate() + timedelta(days=5), place="广州", audience="企业")
+    rnd = assessment.open_round(gd, actor=sec, year=timezone.localdate().year, now=now)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, base, expert.user.email)
+    for path in ["/experts/me/", "/experts/me/contact/", f"/experts/me/{expert.pk}/changes/new/",
+                 f"/experts/me/{expert.pk}/proposals/new/", f"/experts/me/{expert.pk}/reports/new/",
+                 "/experts/me/proposals/"]:
+        page.goto(base + path)
+        axe_clean(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+    page.goto(base + "/experts/me/")
+    expect(page.get_by_test_id("required-actions")).to_contain_text("聘期即将届满")
+    expect(page.get_by_test_id("my-training")).to_contain_text("质量管理体系审核实务")
+
+    page = new_context().new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, base, sec.email)
+    for path in ["changes/", "proposals/", "reports/", "training/", f"training/{session.pk}/", "assessments/",
+                 f"assessments/{rnd.pk}/", "stats/"]:
+        page.goto(f"{base}/bodies/gd-quality/{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        axe_clean(page)
