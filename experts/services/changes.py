@@ -97,7 +97,10 @@ def file_change(expert, *, actor, kind, new_value, effective_date, proof, note="
         value = _check_values(expert, kind, new_value, new_title_level, effective_date, today)
         if not proof:
             raise ChangeError({"proof": [_("请上传证明材料（PDF、JPG 或 PNG）。")]})
-        sniff_upload(proof)
+        try:
+            sniff_upload(proof)
+        except ValidationError as exc:
+            raise ChangeError({"proof": exc.messages}) from None
         due = due_for(effective_date, expert.body.policy)
         report = ChangeReport.objects.create(
             expert=expert, kind=kind, old_value=getattr(expert.profile, PROFILE_FIELD[kind]), new_value=value,

@@ -69,7 +69,10 @@ def submit_proposal(expert, *, actor, title, text, attachment=None, co_authors=(
     if errors:
         raise ProposalError(errors)
     if attachment:
-        sniff_upload(attachment)
+        try:
+            sniff_upload(attachment)
+        except ValidationError as exc:
+            raise ProposalError({"attachment": exc.messages}) from None
     with transaction.atomic():
         expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=expert.pk)
         if actor is None or actor.pk != expert.user_id:

@@ -253,3 +253,13 @@ def test_the_contact_form_saves_and_refuses_a_bad_phone(client, xx):
     assert ok.status_code == 302
     profile = ExpertProfile.objects.get(pk=expert.profile_id)
     assert (profile.phone, profile.email, profile.address) == ("13900000002", "a@b.cn", "江门市蓬江区")
+
+
+def test_a_proof_that_is_not_a_pdf_or_image_is_refused_on_the_field(xx):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    expert = expert_in(xx)
+    with pytest.raises(ChangeError) as exc:
+        file(expert, at(2026, 10, 9), proof=SimpleUploadedFile("x.pdf", b"MZ\x90\x00binary", "application/pdf"))
+    assert "只接受 PDF、JPG 或 PNG" in exc.value.message_dict["proof"][0]
+    assert ChangeReport.objects.count() == 0
