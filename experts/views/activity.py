@@ -74,6 +74,18 @@ class ChangeProofView(StaffView):
         return FileResponse(handle, as_attachment=True, filename=report.proof.name.rsplit("/", 1)[-1])
 
 
+class ChangeRecordLookupView(StaffView):
+    """From the change list: find the expert by certificate number, then record their change."""
+
+    def get(self, request, key):
+        number = (request.GET.get("certificate") or "").strip()
+        expert = Expert.objects.filter(body=self.body, certificate_no=number).only("pk").first() if number else None
+        if expert is None:
+            messages.error(request, _("本专家库中没有证书编号为“%(no)s”的专家。") % {"no": number})
+            return redirect("experts:change-list", key=key)
+        return redirect("experts:change-record", key=key, pk=expert.pk)
+
+
 class ChangeRecordView(StaffView):
     def _expert(self, pk):
         return get_object_or_404(Expert.objects.select_related("profile", "body__policy"), pk=pk, body=self.body)
@@ -298,6 +310,7 @@ urlpatterns = [
     path("bodies/<slug:key>/changes/<int:pk>/acknowledge/", ChangeAcknowledgeView.as_view(), name="change-acknowledge"),
     path("bodies/<slug:key>/changes/<int:pk>/proof/", ChangeProofView.as_view(), name="change-proof"),
     path("bodies/<slug:key>/pool/<int:pk>/changes/new/", ChangeRecordView.as_view(), name="change-record"),
+    path("bodies/<slug:key>/changes/record/", ChangeRecordLookupView.as_view(), name="change-record-lookup"),
     path("bodies/<slug:key>/proposals/", ProposalCompletionView.as_view(), name="proposal-completion"),
     path("bodies/<slug:key>/reports/", ReportListView.as_view(), name="report-list"),
     path("bodies/<slug:key>/reports/<int:pk>/decide/", ReportListView.as_view(), name="report-decide"),

@@ -263,3 +263,13 @@ def test_a_proof_that_is_not_a_pdf_or_image_is_refused_on_the_field(xx):
         file(expert, at(2026, 10, 9), proof=SimpleUploadedFile("x.pdf", b"MZ\x90\x00binary", "application/pdf"))
     assert "只接受 PDF、JPG 或 PNG" in exc.value.message_dict["proof"][0]
     assert ChangeReport.objects.count() == 0
+
+
+def test_staff_find_the_expert_by_certificate_number_to_record_a_change(client, xx):
+    sec, expert = staff_of(xx), expert_in(xx)
+    client.force_login(sec)
+    url = reverse("experts:change-record-lookup", args=[xx.key])
+    found = client.get(url, {"certificate": expert.certificate_no})
+    assert found.status_code == 302 and found.url == reverse("experts:change-record", args=[xx.key, expert.pk])
+    missing = client.get(url, {"certificate": "NO-SUCH"}, follow=True)
+    assert "没有证书编号为“NO-SUCH”的专家" in missing.content.decode()
