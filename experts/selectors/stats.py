@@ -56,7 +56,11 @@ def binom_sf(k, n, p):
         return 1.0
     if k > n:
         return 0.0
-    logs = [_log_pmf(i, n, p) for i in range(k, n + 1)]
+    logs, mean = [], n * p
+    for i in range(k, n + 1):  # past the mean the terms only shrink: stop once they no longer count
+        logs.append(_log_pmf(i, n, p))
+        if i > mean and logs[-1] < max(logs) - 50:
+            break
     top = max(logs)
     if top == -math.inf:
         return 0.0
