@@ -15,4 +15,8 @@ class ExpertsConfig(AppConfig):
     def pending_tasks(self, user):
         from .selectors.vetting import pending_tasks
 
-        return pending_tasks(user)
+        tasks = pending_tasks(user)
+        # lifecycle-self: change reports and prior reports waiting for staff, the expert's own actions
+        from .selectors.stats import pending_tasks as activity_tasks
+
+        return tasks + activity_tasks(user)

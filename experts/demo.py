@@ -313,3 +313,50 @@ def seed_experts_demo(*, now=None):
                                      .order_by("-published_at").first())
         parts["experts"] = experts
     return made
+
+
+# --- lifecycle-self: the experts' activity ------------------------------------------------------
+
+
+def seed_activity_demo(*, now=None):
+    """Demo activity through the services (idempotent: skipped once a demo proposal exists):
+    a joint jm-storage proposal this quarter and a 报备 waiting for the secretariat, an
+    xx-random change of position reported with proof (waiting), and a gd-quality training
+    session next month with one enrolment."""
+    from django.core.files.base import ContentFile
+
+    from .models import Proposal
+    from .services import changes, proposals, reports, training
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    pools = {key: list(Expert.objects.filter(body__key=key, status=Expert.Status.ACTIVE)
+                       .select_related("user", "body").order_by("certificate_no")[:2])
+             for key in ("jm-storage", "xx-random", "gd-quality")}
+    jm = pools["jm-storage"]
+    if not jm or Proposal.objects.filter(body=jm[0].body, title__startswith="（演示）").exists():
+        return {}
+    made = {"proposal": proposals.submit_proposal(
+        jm[0], actor=jm[0].user, title="（演示）关于建设江门市用户侧储能示范园区的建议",
+        text="建议选择两个工业园区开展用户侧储能示范，明确并网、消防验收流程，并给予容量补贴。",
+        co_authors=jm[1:2], now=now)}
+    made["prior_report"] = reports.file_report(
+        jm[0], actor=jm[0].user, activity="talk", title="（演示）新型储能安全技术讲座",
+        starts_on=today + timedelta(days=14), place="江门职业技术学院", audience="企业技术人员约 100 人",
+        now=now)
+    if pools["xx-random"]:
+        e = pools["xx-random"][0]
+        made["change"] = changes.file_change(
+            e, actor=e.user, kind="position", new_value="总工程师", effective_date=today - timedelta(days=3),
+            proof=ContentFile(b"%PDF-1.4\n%demo\n%%EOF\n", name="任职文件.pdf"), now=now)
+    if pools["gd-quality"]:
+        gd = pools["gd-quality"][0]
+        sec = User.objects.filter(email=demo_email("sec-gd-quality")).first()
+        if sec is not None:
+            start = (now + timedelta(days=30)).replace(hour=1, minute=0, second=0, microsecond=0)
+            session = training.create_session(gd.body, actor=sec, topic="（演示）质量管理体系审核实务培训",
+                                              starts_at=start, ends_at=start + timedelta(hours=3),
+                                              place="广州市质量发展促进会培训室", capacity=30, now=now)
+            training.enrol(session, gd, actor=gd.user, now=now)
+            made["training"] = session
+    return made

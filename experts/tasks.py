@@ -26,3 +26,15 @@ def expire_invitations():
     from .services import draws
 
     return draws.expire_due_invitations(now=timezone.now())
+
+
+# --- lifecycle-self: quarterly proposal reminders ---------------------------------------------
+
+
+@shared_task(name="experts.remind-quarterly-proposals")
+def remind_quarterly_proposals():
+    """Remind experts below their body's quarterly proposal quota: once at the start of the
+    quarter and once from N working days before its end (one ProposalReminder row each)."""
+    from .services import proposals
+
+    return proposals.send_reminders(now=timezone.now())

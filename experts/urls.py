@@ -1,5 +1,6 @@
 """URLs of the expert pool. Public pages are marked `# public` in each views module."""
 from .views import admission, applicant, draws, invitations, notices, staff
+from .views import activity, selfservice, stats  # lifecycle-self
 
 app_name = "experts"
 
@@ -10,4 +11,8 @@ urlpatterns = [
     *admission.urlpatterns,
     *draws.urlpatterns,
     *invitations.urlpatterns,
+    # lifecycle-self: self-service, activity, statistics
+    *selfservice.urlpatterns,
+    *activity.urlpatterns,
+    *stats.urlpatterns,
 ]

@@ -95,6 +95,9 @@ def seed_demo(*, reset_policy=False):
     from projects.demo import seed_projects_demo
 
     seed_projects_demo()
+    from experts.demo import seed_activity_demo  # lifecycle-self
+
+    seed_activity_demo()
     return users
 
 

@@ -32,6 +32,9 @@ class PoolSettings(models.Model):
     approver_title_zh = models.CharField(_("审批机构名称"), max_length=100, default="审批机构",
                                          help_text=_("如：理事会、工信局。"))
     certificate_issuer_zh = models.CharField(_("发证机构名称"), max_length=200, blank=True)
+    proposal_reminder_workdays = models.PositiveSmallIntegerField(
+        _("季度末建议提醒提前量（工作日）"), default=10,
+        help_text=_("季度结束前多少个工作日再次提醒尚未提交建议的专家。"))
 
     class Meta:
         verbose_name = _("专家库设置")

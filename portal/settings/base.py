@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-objections": {"task": "experts.remind-overdue-objections", "schedule": crontab(hour=9, minute=5)},
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
+    # lifecycle-self: quarterly proposals — start-of-quarter and N working days before the end (idempotent)
+    "remind-quarterly-proposals": {"task": "experts.remind-quarterly-proposals", "schedule": crontab(hour=9, minute=30)},
 }
 
 # --- comment rounds (projects, 征求意见) ---
