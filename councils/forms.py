@@ -143,7 +143,7 @@ class MeetingForm(forms.Form):
     mode = forms.ChoiceField(label=_("召开方式"), choices=Meeting.Mode.choices)
     ad_hoc = forms.BooleanField(label=_("临时会议"), required=False)
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
-    online_url = forms.URLField(label=_("线上会议链接"), required=False)
+    online_url = forms.URLField(label=_("线上会议链接"), required=False, assume_scheme="https")
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=DATETIME)
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=DATETIME)
     convener = forms.ModelChoiceField(label=_("召集人"), queryset=User.objects.none())

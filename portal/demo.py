@@ -88,6 +88,9 @@ def seed_demo(*, reset_policy=False):
     from experts.demo_draws import seed_draws_demo
 
     seed_draws_demo()
+    from councils.demo import seed_councils_demo  # councils: jx-base council, jm-storage committee
+
+    seed_councils_demo()
     return users
 
 

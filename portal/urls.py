@@ -30,6 +30,7 @@ urlpatterns = [
     *account_root_urls,
     path("accounts/", include("portal.accounts.urls")),
     path("", include("experts.urls")),
+    path("", include("councils.urls")),  # councils, meetings, votes, minutes; public resolutions register
     path("admin/", admin.site.urls),
 ]
 
