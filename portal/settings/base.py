@@ -203,3 +203,11 @@ CELERY_BEAT_SCHEDULE = {
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
 }
+
+# --- councils (issue 6): written votes close at their deadline; reminders and the assembly check daily
+CELERY_BEAT_SCHEDULE.update({
+    "councils.close-due-written-votes": {"task": "councils.close-due-written-votes", "schedule": crontab(minute="*/5")},
+    "councils.remind-written-votes": {"task": "councils.remind-written-votes", "schedule": crontab(hour=9, minute=10)},
+    "councils.warn-missing-assembly": {"task": "councils.warn-missing-assembly",
+                                       "schedule": crontab(hour=9, minute=15, month_of_year=12)},
+})
