@@ -151,11 +151,12 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, council, **kwargs):
         super().__init__(*args, **kwargs)
         self.council = council
-        holders = Seat.objects.filter(council=council, status=Seat.Status.ACTIVE, holder__isnull=False)
-        self.fields["convener"].queryset = User.objects.filter(pk__in=holders.values("holder")).order_by("name")
-        chair = holders.filter(role=Seat.Role.CHAIR).first()
+        seats = Seat.objects.filter(council=council, status=Seat.Status.ACTIVE)
+        self.fields["convener"].queryset = User.objects.filter(
+            Q(pk__in=seats.values("holder")) | Q(pk__in=seats.values("representative"))).order_by("name")
+        chair = seats.filter(role=Seat.Role.CHAIR).first()
         if chair and not self.is_bound:
-            self.initial.setdefault("convener", chair.holder_id)
+            self.initial.setdefault("convener", chair.holder_id or chair.representative_id)
 
     def clean(self):
         data = super().clean()

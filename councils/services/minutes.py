@@ -21,13 +21,18 @@ from ..workflows import MINUTES_FLOW
 from .common import CouncilError, canonical_hash, seat_holders_of
 
 
+def _iso(value):
+    """Beijing time, ISO 8601 (what the minutes and their PDF show)."""
+    return timezone.localtime(value).isoformat() if value else None
+
+
 def meeting_content(meeting):
     """The snapshot the minutes carry: attendance intervals with times, agenda, motions and tallies."""
     attendance = [{
         "seat": a.seat_id, "seat_name": a.seat.occupant_name, "role": a.seat.role,
         "role_label": str(a.seat.get_role_display()), "attendee": a.attendee.name, "as_substitute": a.as_substitute,
-        "checked_in_at": a.checked_in_at.isoformat(),
-        "checked_out_at": a.checked_out_at.isoformat() if a.checked_out_at else None, "method": a.method,
+        "checked_in_at": _iso(a.checked_in_at),
+        "checked_out_at": _iso(a.checked_out_at), "method": a.method,
     } for a in selectors.attendance_rows(meeting)]
     agenda = [{"order": i.order, "title": i.title, "late": i.late, "status": i.status,
                "proposed_by": i.proposed_by.name}
@@ -42,10 +47,10 @@ def meeting_content(meeting):
         })
     return {
         "meeting": {"id": meeting.pk, "number": meeting.number, "title": meeting.title, "kind": meeting.kind,
-                    "mode": meeting.mode, "place": meeting.place, "starts_at": meeting.starts_at.isoformat(),
-                    "ends_at": meeting.ends_at.isoformat(), "convener": meeting.convener.name,
-                    "opened_at": meeting.opened_at.isoformat() if meeting.opened_at else None,
-                    "closed_at": meeting.closed_at.isoformat() if meeting.closed_at else None},
+                    "mode": meeting.mode, "place": meeting.place, "starts_at": _iso(meeting.starts_at),
+                    "ends_at": _iso(meeting.ends_at), "convener": meeting.convener.name,
+                    "opened_at": _iso(meeting.opened_at),
+                    "closed_at": _iso(meeting.closed_at)},
         "attendance": attendance, "agenda": agenda, "motions": motions,
     }
 

@@ -43,8 +43,10 @@ def my_seats(user, council):
 
 
 def is_chair(user, council):
-    return bool(getattr(user, "is_authenticated", False)) and Seat.objects.filter(
-        council=council, status=Seat.Status.ACTIVE, role=Seat.Role.CHAIR, holder=user).exists()
+    """Holds (in person or as a unit's representative) an active chair seat of the council."""
+    from ..workflows import holds_chair
+
+    return holds_chair(user, council)
 
 
 class CouncilObjectMixin(AccessMixin):
