@@ -21,7 +21,7 @@ and the extra keys listed):
 - council_written_vote_request to the chair(s): approve a written vote             object=Motion
 - council_written_vote_opened  to every voter of the roster                        object=Motion, closes
 - council_written_vote_reminder to voters who have not voted (once, 1 working day before)  object=Motion, closes
-- council_motion_result        to every seat holder when a vote closes             object=Motion, summary
+- council_motion_result        to every seat holder when a written vote closes     object=Motion, summary
 - council_minutes_review       to the convener: minutes await the signature        object=Minutes
 - council_minutes_distributed  to every seat holder                                object=Minutes
 - council_missing_assembly     to the secretariat (December, once a year)          object=Council, year, held, required

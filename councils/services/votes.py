@@ -401,10 +401,11 @@ def close_motion(motion, *, actor, now=None):
         audit.record(actor, "council.motion.close", motion, body=motion.council.body, now=now, data={
             "result": motion.result, "tally": tally, "rule": motion.rule, "roster_hash": motion.roster_hash,
             "resolution": resolution.number if resolution else None})
-        notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
-                     subject=_("表决结果：%(title)s（%(result)s）") % {"title": motion.title,
-                                                                   "result": motion.get_result_display()},
-                     summary=tally["summary"])
+        if motion.written:  # meeting votes are announced in the room and in the distributed minutes
+            notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
+                         subject=_("表决结果：%(title)s（%(result)s）") % {"title": motion.title,
+                                                                       "result": motion.get_result_display()},
+                         summary=tally["summary"])
         transaction.on_commit(lambda m=motion, p=passed: motion_closed.send(sender=Motion, motion=m, passed=p))
     return motion
 

@@ -49,14 +49,15 @@ def display_content(content):
 
 def default_text(meeting):
     """The opening paragraph a new draft starts with (the secretariat edits it)."""
-    from .. import selectors
+    from ..services.common import active_seats
 
-    detail = selectors.meeting_detail(meeting, at=meeting.opened_at or meeting.starts_at)
+    members = active_seats(meeting.council, on=timezone.localdate(meeting.starts_at)).count()
+    present = meeting.attendance.values("seat").distinct().count()
     return _("%(council)s于%(day)s在%(place)s召开%(title)s，由%(convener)s召集。应到 %(members)d 席，"
-             "开会时实到 %(present)d 席。会议审议了以下事项并形成决议，表决结果见附表。") % {
+             "实到 %(present)d 席（签到、签退时间见出席情况）。会议审议了以下事项并形成决议，表决结果见附表。") % {
         "council": meeting.council.name, "day": timezone.localtime(meeting.starts_at).strftime("%Y年%m月%d日"),
         "place": meeting.place or _("线上"), "title": meeting.title, "convener": meeting.convener.name,
-        "members": detail.members_count, "present": detail.present_count}
+        "members": members, "present": present}
 
 
 class MinutesMixin(CouncilObjectMixin):

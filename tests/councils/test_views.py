@@ -323,7 +323,7 @@ def test_minutes_are_drafted_prefilled_signed_by_the_convener_only_and_locked(cl
     client.force_login(jx.staff)
     client.post(url("minutes-draft", closed.pk))
     m = Minutes.objects.get(meeting=closed)
-    assert "应到 9 席" in m.text and len(m.content["attendance"]) == 7
+    assert "应到 9 席，实到 7 席" in m.text and len(m.content["attendance"]) == 7
     resp = client.post(url("minutes", closed.pk), {"text": ""})
     assert "这个字段是必填项" in resp.content.decode() or "必填" in resp.content.decode()
     m.refresh_from_db()
