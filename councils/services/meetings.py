@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,10 +24,9 @@ from portal import audit, notify, workdays
 from portal.permissions import has, require
 
 from .. import rules
-from ..models import AgendaItem, Council, Meeting, MemberUnit, Motion, Petition, PetitionSignature, Seat
+from ..models import AgendaItem, Council, Meeting, MemberUnit, Motion, Petition, PetitionSignature
 from ..workflows import AGENDA_FLOW, MEETING_FLOW, PETITION_FLOW
-from .common import (CouncilError, active_seats, chairs_of, localdate, seat_holders_of, seat_of,
-                     secretariat_of)
+from .common import CouncilError, chairs_of, seat_holders_of, seat_of, secretariat_of
 
 
 def _lock(meeting):

@@ -5,10 +5,10 @@
                                     the secretariat is told once per body and year
 """
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 
 from portal import audit, notify
 from portal.permissions import users_with
-from django.utils.translation import gettext as _
 
 from ..models import Council, Meeting
 from .common import localdate

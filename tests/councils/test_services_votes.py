@@ -8,11 +8,11 @@ from django.core.exceptions import PermissionDenied
 
 from councils.models import Ballot, Meeting, MemberUnit, Motion, Resolution, Seat, UnitApplication
 from councils.services import CouncilError
-from councils.services import attendance as att
 from councils.services import membership
 from councils.services import votes as svc
 from councils import selectors
 from councils.signals import motion_closed
+from portal import audit
 from portal.models import AuditEvent, Notification
 from tests.councils.factories import at, build_council, make_meeting, mark_present
 from tests.factories import UserFactory
@@ -355,3 +355,13 @@ def test_propose_motion_goes_on_the_next_notified_meeting(c):
     none = svc.propose_motion(c.council, actor=c.staff, title="项目结项", text="……",
                               now=T0 + timedelta(days=60))
     assert none.meeting is None
+
+
+@pytest.mark.django_db
+def test_vote_lifecycle_keeps_the_audit_chain_valid(c):
+    m = meeting_with(c, c.seats)
+    motion = open_vote(c, m, public=True)
+    vote_all(motion, c.seats[:15], "yes")
+    svc.close_motion(motion, actor=c.chair, now=T0 + timedelta(minutes=10))
+    (report,) = audit.verify(["jx-base"])
+    assert report.ok and report.length >= 18

@@ -1,10 +1,10 @@
 """Beat tasks: idempotent, tolerant of running late or twice."""
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from councils import tasks
-from councils.models import Meeting, Motion
+from councils.models import Meeting
 from councils.services import reminders
 from councils.services import votes
 from portal.models import Notification
