@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
 
-from .models import AgendaItem, Meeting, MemberUnit, Motion, Seat
+from .models import AgendaItem, Meeting, MemberUnit, Motion, Seat, UnitApplication
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -220,10 +220,15 @@ class MotionForm(forms.Form):
     seats_to_fill = forms.IntegerField(label=_("应选人数"), min_value=1, max_value=20, required=False)
     candidates = CandidatesField(label=_("候选人（每行一个账号邮箱或手机号）"), required=False)
     target_seat = forms.ModelChoiceField(label=_("罢免对象"), queryset=Seat.objects.none(), required=False)
+    unit_application = forms.ModelChoiceField(label=_("入会申请"), queryset=UnitApplication.objects.none(),
+                                              required=False)
 
     def __init__(self, *args, council, **kwargs):
         super().__init__(*args, **kwargs)
         self.council = council
+        self.fields["unit_application"].queryset = council.unit_applications.filter(
+            status=UnitApplication.Status.SUBMITTED).order_by("-created_at")
+        self.fields["unit_application"].label_from_instance = lambda a: a.unit_name
         self.fields["target_seat"].queryset = (Seat.objects.filter(
             council=council, status=Seat.Status.ACTIVE, role__in=["chair", "vice_chair", "secretary_general"])
             .select_related("holder", "unit").order_by("role", "pk"))
@@ -243,6 +248,8 @@ class MotionForm(forms.Form):
                 self.add_error("candidates", _("候选人人数不能少于应选人数。"))
         if kind == Motion.Kind.RECALL and not data.get("target_seat"):
             self.add_error("target_seat", _("罢免须选择罢免对象。"))
+        if kind == Motion.Kind.UNIT_ADMISSION and not data.get("unit_application"):
+            self.add_error("unit_application", _("接纳成员单位须选择入会申请。"))
         return data
 
     def service_kwargs(self):
@@ -254,6 +261,8 @@ class MotionForm(forms.Form):
                        candidates=d["candidates"])
         if d["kind"] == Motion.Kind.RECALL:
             out["target_seat"] = d["target_seat"]
+        if d["kind"] == Motion.Kind.UNIT_ADMISSION:
+            out["unit_application"] = d["unit_application"]
         return out
 
 

@@ -251,9 +251,11 @@ class ApplicationListView(CouncilObjectMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        qs = self.council.unit_applications.select_related("submitted_by").order_by("-created_at")
+        qs = self.council.unit_applications.select_related("submitted_by", "motion").order_by("-created_at")
         listing = paginate(self.request, qs, PAGE_SIZE)
-        ctx.update({"applications": listing["page_obj"].object_list, **listing})
+        next_meeting = (self.council.meetings.filter(status__in=["notified", "in_progress"])
+                        .order_by("starts_at").first())
+        ctx.update({"applications": listing["page_obj"].object_list, "next_meeting": next_meeting, **listing})
         return ctx
 
 
@@ -318,6 +320,34 @@ class PetitionListView(CouncilObjectMixin, TemplateView):
         return self.render_to_response(self.get_context_data())
 
 
+class PetitionConveneView(_FormView):
+    """The secretariat convenes the ad-hoc meeting a reached petition asks for."""
+
+    model = Petition
+    select_related = ("council__body",)
+    page_title = gettext_lazy("召集临时会议")
+    submit_label = gettext_lazy("创建临时会议")
+    intro = gettext_lazy("提议已达到规定比例。会议创建后为草稿，核对后发出会议通知。")
+    success_message = gettext_lazy("临时会议已创建。")
+
+    def make_form(self, data=None, files=None):
+        from ..forms import MeetingForm
+
+        form = MeetingForm(data, council=self.council,
+                           initial={"kind": "special", "ad_hoc": True, "title": _("临时全体会议")})
+        del form.fields["ad_hoc"]
+        return form
+
+    def perform(self, form):
+        d = form.cleaned_data
+        return petitions.convene_from_petition(
+            self.object, actor=self.request.user, title=d["title"], starts_at=d["starts_at"], ends_at=d["ends_at"],
+            convener=d["convener"], kind=d["kind"], mode=d["mode"], place=d["place"], online_url=d["online_url"])
+
+    def success_url(self, result):
+        return result.get_absolute_url()
+
+
 class PetitionSignView(CouncilObjectMixin, View):
     model = Petition
     select_related = ("council__body",)
@@ -350,4 +380,5 @@ urlpatterns = [
          name="application-attachment"),
     path("councils/<int:pk>/petitions/", PetitionListView.as_view(), name="petitions"),
     path("petitions/<int:pk>/sign/", PetitionSignView.as_view(), name="petition-sign"),
+    path("petitions/<int:pk>/convene/", PetitionConveneView.as_view(), name="petition-convene"),
 ]

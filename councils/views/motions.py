@@ -34,7 +34,15 @@ class MotionCreateView(_FormView):
     success_message = gettext_lazy("议案已创建。会议达到法定人数后可开始表决。")
 
     def make_form(self, data=None, files=None):
-        return MotionForm(data, council=self.council)
+        initial = {}
+        application = self.request.GET.get("application", "")
+        if application.isdigit():
+            app = self.council.unit_applications.filter(pk=application).first()
+            if app is not None:
+                initial = {"kind": Motion.Kind.UNIT_ADMISSION, "unit_application": app.pk,
+                           "title": _("关于接纳“%(unit)s”为成员单位的决议") % {"unit": app.unit_name},
+                           "text": app.reason}
+        return MotionForm(data, council=self.council, initial=initial)
 
     def perform(self, form):
         return vote_services.create_motion(self.council, actor=self.request.user, meeting=self.object,

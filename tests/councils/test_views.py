@@ -477,3 +477,80 @@ def test_secretariat_role_grants_access_to_every_council_page(client, bodies, jx
                  url("seat-end", jx.seats[8].pk), url("unit-remove", jx.units[-1].pk), url("minutes", live.pk),
                  url("body-councils", "jx-base"), url("home")]:
         assert client.get(path).status_code == 200, path
+
+
+@pytest.mark.django_db
+def test_unit_application_goes_to_a_meeting_vote_and_the_unit_is_admitted(client, jx, live):
+    from councils.services import membership
+
+    app = membership.submit_unit_application(jx.council, actor=UserFactory(), unit_name="江西新材料研究院",
+                                             contact_name="王五", contact_phone="13800000000", reason="申请加入")
+    client.force_login(jx.staff)
+    html = client.get(url("applications", jx.council.pk)).content.decode()
+    link = f'{url("motion-new", live.pk)}?application={app.pk}'
+    assert link.replace("&", "&amp;") in html or link in html
+    form = client.get(link).content.decode()
+    assert "关于接纳“江西新材料研究院”为成员单位的决议" in form
+    resp = client.post(url("motion-new", live.pk), {"title": "关于接纳的决议", "text": "同意。", "kind": "unit_admission"})
+    assert "接纳成员单位须选择入会申请。" in resp.content.decode() and not Motion.objects.exists()
+    client.post(url("motion-new", live.pk), {"title": "关于接纳的决议", "text": "同意。", "kind": "unit_admission",
+                                             "unit_application": app.pk})
+    motion = Motion.objects.get()
+    check_in_all(jx, live, jx.seats[:7])
+    votes.open_motion(motion, actor=jx.staff)
+    motion.refresh_from_db()
+    for seat in jx.seats[:7]:
+        votes.cast_ballot(motion, seat, actor=jx.voter(seat), choice="yes")
+    client.post(url("motion-close", motion.pk))
+    app.refresh_from_db()
+    assert app.status == "admitted"
+    assert jx.council.units.filter(name="江西新材料研究院", status="active").exists()
+
+
+@pytest.mark.django_db
+def test_reached_petition_is_convened_by_the_secretariat(client, jx):
+    from councils.models import Petition
+
+    petition = meetings.start_petition(jx.council, actor=jx.voter(jx.seats[0]), reason="审议预算调整")
+    for seat in jx.seats[1:9]:
+        meetings.sign_petition(petition, actor=jx.voter(seat))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.REACHED
+    client.force_login(jx.staff)
+    assert "召集临时会议" in client.get(url("petitions", jx.council.pk)).content.decode()
+    start = (timezone.localtime() + timedelta(days=7)).replace(second=0, microsecond=0)
+    resp = client.post(url("petition-convene", petition.pk), {
+        "title": "临时全体会议", "kind": "special", "mode": "in_person", "place": "会议室", "convener": jx.chair.pk,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")})
+    meeting = Meeting.objects.get()
+    assert resp.status_code == 302 and meeting.ad_hoc and meeting.petition == petition
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.CONVENED
+
+
+@pytest.mark.django_db
+def test_election_with_candidates_through_the_pages(client, jx, live):
+    a, b = UserFactory(name="候选人甲"), UserFactory(name="候选人乙")
+    client.force_login(jx.staff)
+    resp = client.post(url("motion-new", live.pk), {"title": "选举秘书长", "text": "差额选举", "kind": "election",
+                                                    "role_to_fill": "secretary_general", "seats_to_fill": 1,
+                                                    "candidates": "nobody@example.cn"})
+    assert "找不到候选人账号“nobody@example.cn”。" in resp.content.decode() and not Motion.objects.exists()
+    client.post(url("motion-new", live.pk), {"title": "选举秘书长", "text": "差额选举", "kind": "election",
+                                             "role_to_fill": "secretary_general", "seats_to_fill": 1,
+                                             "candidates": f"{a.email}\n{b.email}"})
+    motion = Motion.objects.get()
+    assert list(motion.candidates.values_list("name", flat=True)) == ["候选人甲", "候选人乙"]
+    check_in_all(jx, live, jx.seats[:7])
+    votes.open_motion(motion, actor=jx.staff)
+    cand_a, cand_b = motion.candidates.order_by("pk")
+    for seat in jx.seats[:7]:
+        client.force_login(jx.voter(seat))
+        client.post(url("motion-ballot", motion.pk), {"seat": seat.pk, f"s{seat.pk}-c{cand_a.pk}": "yes",
+                                                      f"s{seat.pk}-c{cand_b.pk}": "no"})
+    assert Ballot.objects.filter(motion=motion).count() == 7
+    client.force_login(jx.staff)
+    client.post(url("motion-close", motion.pk))
+    html = client.get(url("motion-detail", motion.pk)).content.decode()
+    assert "选举产生当选人" in html and "当选" in html
+    assert Seat.objects.filter(council=jx.council, holder=a, role="secretary_general", status="active").exists()
