@@ -308,6 +308,16 @@ def _election_result(motion, counts, base):
     return rows
 
 
+def _step_down_chair(council, now):
+    """A newly elected chair replaces the sitting one, who keeps a member's seat."""
+    sitting = active_seats(council).filter(role=Seat.Role.CHAIR).first()
+    if sitting is None:
+        return
+    membership.end_seat(sitting, actor=None, reason=_("理事长换届"), now=now)
+    membership.appoint_seat(council, actor=None, role=Seat.Role.MEMBER, holder=sitting.holder, unit=sitting.unit,
+                            representative=sitting.representative, substitute=sitting.substitute, now=now)
+
+
 def _fill_elected(motion, rows, now):
     """Give each elected candidate the seat; their previous seat in the council ends."""
     problems = []
@@ -323,6 +333,8 @@ def _fill_elected(motion, rows, now):
                 if old is not None:
                     membership.end_seat(old, actor=None, reason=_("当选%(role)s") % {
                         "role": Seat.Role(motion.role_to_fill).label}, now=now)
+                if motion.role_to_fill == Seat.Role.CHAIR:
+                    _step_down_chair(motion.council, now)
                 if c.unit_id:
                     if old is None:
                         raise CouncilError(_("%(unit)s 没有在任席位，无法确定代表。") % {"unit": c.unit})

@@ -365,3 +365,38 @@ def test_vote_lifecycle_keeps_the_audit_chain_valid(c):
     svc.close_motion(motion, actor=c.chair, now=T0 + timedelta(minutes=10))
     (report,) = audit.verify(["jx-base"])
     assert report.ok and report.length >= 18
+
+
+@pytest.mark.django_db
+def test_chair_election_replaces_the_sitting_chair_who_keeps_a_member_seat(c):
+    m = meeting_with(c, c.seats)
+    old_chair, winner = c.seats[0], c.seats[1]
+    motion = svc.create_motion(c.council, actor=c.staff, title="选举理事长", kind="election", meeting=m,
+                               candidates=[winner.holder], seats_to_fill=1, role_to_fill="chair")
+    motion = svc.open_motion(motion, actor=c.chair, now=T0 + timedelta(minutes=5))
+    cand = motion.candidates.get()
+    for s in c.seats:
+        svc.cast_ballot(motion, s, actor=s.holder, choices={cand.pk: "yes"})
+    motion = svc.close_motion(motion, actor=c.staff, now=T0 + timedelta(minutes=20))
+    assert "problems" not in motion.tally
+    active = {s.holder_id: s.role for s in Seat.objects.filter(council=c.council, status="active")}
+    assert active[winner.holder_id] == "chair" and active[old_chair.holder_id] == "member"
+    assert len(active) == 21
+
+
+@pytest.mark.django_db
+def test_election_over_the_leaders_limit_is_recorded_not_applied(jx):
+    # 12 units, leaders at most 4: chair + 3 vice-chairs already; electing one more vice-chair is refused
+    c = build_council(jx, units=12, vice_chairs=3)
+    m = meeting_with(c, c.seats)
+    cand_seat = c.seats[5]
+    motion = svc.create_motion(c.council, actor=c.staff, title="增选副理事长", kind="election", meeting=m,
+                               candidates=[cand_seat.unit], seats_to_fill=1, role_to_fill="vice_chair")
+    motion = svc.open_motion(motion, actor=c.staff, now=T0 + timedelta(minutes=5))
+    cand = motion.candidates.get()
+    for s in c.seats:
+        svc.cast_ballot(motion, s, actor=s.representative, choices={cand.pk: "yes"})
+    motion = svc.close_motion(motion, actor=c.staff, now=T0 + timedelta(minutes=20))
+    assert motion.result == "passed"
+    assert "不得超过成员单位数" in motion.tally["problems"][0]["error"]
+    assert Seat.objects.get(pk=cand_seat.pk).status == "active"  # unchanged
