@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -272,7 +273,8 @@ def sign_petition(petition, *, actor, now=None, _seat=None):
                          data=progress)
             people = {u.pk: u for u in chairs_of(petition.council) + secretariat_of(petition.council)}
             notify.later(list(people.values()), "council_petition_reached", petition, body=petition.council.body,
-                         subject=_("临时会议提议已达到法定比例，须召集会议"), url="",
+                         subject=_("临时会议提议已达到法定比例，须召集会议"),
+                         url=reverse("councils:petitions", args=[petition.council_id]),
                          dedupe_key=f"petition-reached-{petition.pk}", **progress)
     return petition
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,7 +112,8 @@ def submit_unit_application(council, *, actor, unit_name, contact_name, contact_
         audit.record(actor, "council.unit_application.submit", application, body=council.body, now=now,
                      data={"unit_name": unit_name})
         notify.later(secretariat_of(council), "council_unit_application", application, body=council.body,
-                     subject=_("入会申请：%(name)s") % {"name": unit_name}, url="")
+                     subject=_("入会申请：%(name)s") % {"name": unit_name},
+                     url=reverse("councils:applications", args=[council.pk]))
     return application
 
 
@@ -185,7 +187,7 @@ def appoint_seat(council, *, actor, role, holder=None, unit=None, representative
             "elected_by": elected_by.pk if elected_by else None})
         notify.later(_people(holder, unit, representative, substitute), "council_seat_appointed", seat,
                      body=council.body, subject=_("席位任命：%(council)s %(role)s") % {
-                         "council": council, "role": seat.get_role_display()}, url="")
+                         "council": council, "role": seat.get_role_display()}, url=council.get_absolute_url())
     return seat
 
 
@@ -205,7 +207,8 @@ def end_seat(seat, *, actor, reason, now=None):
                      data={"reason": seat.end_reason, "ended_on": seat.ended_on})
         people = [u for u in (seat.holder, seat.representative, seat.substitute) if u is not None]
         notify.later(people, "council_seat_ended", seat, body=seat.council.body,
-                     subject=_("席位卸任：%(council)s") % {"council": seat.council}, url="", reason=seat.end_reason)
+                     subject=_("席位卸任：%(council)s") % {"council": seat.council}, url=seat.council.get_absolute_url(),
+                     reason=seat.end_reason)
     return seat
 
 

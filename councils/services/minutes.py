@@ -9,6 +9,7 @@ them with a content hash), distributed to every seat holder.
     minutes_hash(minutes) / verify_minutes(minutes)
 """
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,7 +107,7 @@ def submit_minutes(minutes, *, actor, now=None):
         audit.record(actor, "council.minutes.submit", minutes, body=minutes.meeting.council.body, now=now)
         notify.later([minutes.meeting.convener], "council_minutes_review", minutes, body=minutes.meeting.council.body,
                      subject=_("会议纪要待签发：%(title)s") % {"title": minutes.meeting.title},
-                     url=minutes.meeting.get_absolute_url())
+                     url=reverse("councils:minutes", args=[minutes.meeting_id]))
     return minutes
 
 
@@ -145,5 +146,5 @@ def distribute_minutes(minutes, *, actor, now=None):
         notify.later(seat_holders_of(minutes.meeting.council), "council_minutes_distributed", minutes,
                      body=minutes.meeting.council.body,
                      subject=_("会议纪要：%(title)s") % {"title": minutes.meeting.title},
-                     url=minutes.meeting.get_absolute_url())
+                     url=reverse("councils:minutes", args=[minutes.meeting_id]))
     return minutes
