@@ -23,7 +23,7 @@ from ..forms import EndSeatForm, PetitionForm, RemoveUnitForm, SeatForm, UnitApp
 from ..models import Council, MemberUnit, Petition, PetitionSignature, Seat, UnitApplication
 from ..services import meetings as petitions
 from ..services import membership
-from .common import PAGE_SIZE, VIEW_PERMISSIONS, CouncilObjectMixin, error_message, my_seats, put_on_form
+from .common import PAGE_SIZE, VIEW_PERMISSIONS, CouncilObjectMixin, error_message, put_on_form
 
 ROLE_ORDER = [r for r, _label in Seat.Role.choices]
 
@@ -37,26 +37,14 @@ class BodyCouncilsView(LoginRequiredMixin, TemplateView):
         ctx = super().get_context_data(**kwargs)
         body = get_object_or_404(Body, key=kwargs["key"], is_active=True)
         user = self.request.user
-        councils = list(Council.objects.filter(body=body).annotate(
-            n_seats=Count("seats", filter=models_q_active("seats"), distinct=True)).order_by("pk"))
         seated = Seat.objects.filter(council__body=body, status=Seat.Status.ACTIVE).filter(
-            _occupant_q(user)).exists()
+            Q(holder=user) | Q(representative=user) | Q(substitute=user)).exists()
         if not seated and not any(has(user, p, body) for p in VIEW_PERMISSIONS):
             raise PermissionDenied
+        councils = list(Council.objects.filter(body=body).annotate(
+            n_seats=Count("seats", filter=Q(seats__status=Seat.Status.ACTIVE), distinct=True)).order_by("pk"))
         ctx.update({"body": body, "councils": councils})
         return ctx
-
-
-def models_q_active(prefix):
-    from django.db.models import Q
-
-    return Q(**{f"{prefix}__status": Seat.Status.ACTIVE})
-
-
-def _occupant_q(user):
-    from django.db.models import Q
-
-    return Q(holder=user) | Q(representative=user) | Q(substitute=user)
 
 
 def seat_groups(seats):

@@ -24,7 +24,7 @@ from ..forms import AgendaItemForm, DecisionForm, MeetingForm
 from ..models import AgendaItem, Attendance, Council, Meeting, Seat
 from ..services import attendance as attendance_services
 from ..services import meetings as meeting_services
-from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair, put_on_form
+from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair
 from .councils import _FormView
 
 M = Meeting.Status
@@ -89,10 +89,6 @@ class MeetingObjectMixin(CouncilObjectMixin):
 
 class MeetingDetailView(MeetingObjectMixin, TemplateView):
     template_name = "councils/meeting_detail.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        return response
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -195,7 +191,7 @@ class StaffCheckView(_MeetingAction):
     """Staff check a seat in or out; for a unit seat, `attendee` says representative or substitute."""
 
     def act(self, request):
-        seat = get_object_or_404(Seat, pk=kwargs_seat(request, self.kwargs), council=self.council)
+        seat = get_object_or_404(Seat, pk=self.kwargs["seat"], council=self.council)
         if self.kwargs["direction"] == "in":
             attendee = seat.holder
             if seat.unit_id:
@@ -210,14 +206,8 @@ class StaffCheckView(_MeetingAction):
             self.success = _("%(seat)s 已签退。") % {"seat": seat.occupant_name}
 
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        if request.headers.get("HX-Request"):
-            return redirect(reverse("councils:meeting-detail", args=[self.object.pk]) + "#attendance")
-        return response
-
-
-def kwargs_seat(request, kwargs):
-    return kwargs["seat"]
+        super().post(request, *args, **kwargs)
+        return redirect(self.object.get_absolute_url() + "#attendance")
 
 
 class CheckinView(MeetingObjectMixin, TemplateView):

@@ -140,6 +140,15 @@ class MinutesSubmitView(_MinutesAction):
         minutes_services.submit_minutes(m, actor=request.user)
 
 
+class MinutesReturnView(_MinutesAction):
+    success = gettext_lazy("纪要已退回修改。")
+
+    def act(self, request, m):
+        if m is None:
+            raise ValidationError(_("尚未起草纪要。"))
+        minutes_services.return_minutes(m, actor=request.user)
+
+
 class MinutesDistributeView(_MinutesAction):
     success = gettext_lazy("纪要已分发给全体席位成员。")
 
@@ -154,9 +163,6 @@ class MinutesSignView(MinutesMixin, TemplateView):
 
     template_name = "councils/minutes_sign.html"
     form = None
-
-    def dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
 
     def check(self):
         m = minutes_of(self.object)
@@ -203,6 +209,7 @@ urlpatterns = [
     path("meetings/<int:pk>/minutes/draft/", MinutesDraftView.as_view(), name="minutes-draft"),
     path("meetings/<int:pk>/minutes/submit/", MinutesSubmitView.as_view(), name="minutes-submit"),
     path("meetings/<int:pk>/minutes/sign/", MinutesSignView.as_view(), name="minutes-sign"),
+    path("meetings/<int:pk>/minutes/return/", MinutesReturnView.as_view(), name="minutes-return"),
     path("meetings/<int:pk>/minutes/distribute/", MinutesDistributeView.as_view(), name="minutes-distribute"),
     path("meetings/<int:pk>/minutes.pdf", MinutesPdfView.as_view(), name="minutes-pdf"),
 ]

@@ -19,7 +19,7 @@ from .. import selectors
 from ..forms import BallotForm, ElectionBallotForm, MotionForm, WrittenVoteForm
 from ..models import Ballot, Council, Meeting, Motion
 from ..services import votes as vote_services
-from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair
+from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair, put_on_form
 from .councils import _FormView
 
 MS = Motion.Status
@@ -84,8 +84,6 @@ class WrittenVoteListView(CouncilObjectMixin, TemplateView):
                                                          text=d["text"], kind=d["kind"], public=d["public"])
                     vote_services.request_written_vote(motion, actor=request.user, closes_at=d["closes_at"])
             except ValidationError as exc:
-                from .common import put_on_form
-
                 put_on_form(self.form, exc)
             else:
                 messages.success(request, _("书面表决已提交理事长批准。"))

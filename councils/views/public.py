@@ -76,7 +76,10 @@ class CouncilsHomeView(TemplateView):  # public: the latest public resolutions; 
                 Q(holder=user) | Q(representative=user) | Q(substitute=user)).values("council_id")
             mine = list(Council.objects.filter(Q(body__in=body_ids) | Q(pk__in=seated), body__is_active=True)
                         .select_related("body").order_by("body__order", "pk"))
-        ctx.update({"councils": mine, "latest": list(public_resolutions()[:5])})
+        from .. import selectors
+
+        ctx.update({"councils": mine, "latest": list(public_resolutions()[:5]),
+                    "written": selectors.open_written_votes(user) if user.is_authenticated else []})
         return ctx
 
 

@@ -554,3 +554,36 @@ def test_election_with_candidates_through_the_pages(client, jx, live):
     html = client.get(url("motion-detail", motion.pk)).content.decode()
     assert "选举产生当选人" in html and "当选" in html
     assert Seat.objects.filter(council=jx.council, holder=a, role="secretary_general", status="active").exists()
+
+
+@pytest.mark.django_db
+def test_council_lists_keep_their_query_count_as_rows_grow(client, jx, live):
+    from councils.models import Petition
+    from councils.services import membership
+
+    client.force_login(jx.staff)
+    paths = [url("council-detail", jx.council.pk), url("petitions", jx.council.pk), url("written-votes", jx.council.pk),
+             url("applications", jx.council.pk), url("resolution-register"), url("home")]
+
+    def add_rows(n, tag):
+        now = timezone.now()
+        for i in range(n):
+            Petition.objects.create(council=jx.council, reason=f"提议{tag}{i}", created_by=jx.chair, created_at=now)
+            membership.submit_unit_application(jx.council, actor=UserFactory(), unit_name=f"申请单位{tag}{i}",
+                                               contact_name="李", contact_phone="13800000000")
+            m = votes.create_motion(jx.council, actor=jx.staff, title=f"书面{tag}{i}")
+            votes.request_written_vote(m, actor=jx.staff, closes_at=now + timedelta(days=3))
+        check_in_all(jx, live, [s for s in jx.seats if not Attendance.objects.filter(meeting=live, seat=s).exists()])
+        for i in range(n):
+            m = _motion(jx, live, public=True)
+            votes.open_motion(m, actor=jx.staff)
+            m.refresh_from_db()
+            for seat in jx.seats:
+                votes.cast_ballot(m, seat, actor=jx.voter(seat), choice="yes")
+            votes.close_motion(m, actor=jx.staff)
+
+    add_rows(1, "a")
+    one = _count(client, paths)
+    add_rows(6, "b")
+    assert _count(client, paths) == one
+    assert max(one) <= 30
