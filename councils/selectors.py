@@ -13,6 +13,7 @@
     open_written_votes(user)               written votes the user may still vote on
     public_resolutions(council=None)       the public register (a queryset to paginate)
     petition_rows(council)                 petitions with "k of n, needs m"
+    absent_units(council, today=None)      units that attended no meeting within policy.member_absence_exit_years
 """
 from dataclasses import dataclass, field
 
@@ -182,3 +183,23 @@ def petition_rows(council):
           .order_by("-created_at"))
     return [{"petition": p, "signed": p.signed, "units": units, "needed": needed, "reached": p.signed >= needed}
             for p in qs]
+
+
+def absent_units(council, *, today=None):
+    """Member units that took part in none of the council's closed meetings within the last
+    `member_absence_exit_years` years ("一年内未参加理事会任何活动") — candidates for removal with
+    reason absent_year (the secretariat decides: `membership.remove_unit`). Units that joined
+    within the period, or a period without any meeting, are not listed. Two queries."""
+    from .services.common import add_years
+
+    years = council.body.policy.member_absence_exit_years
+    if not years:
+        return []
+    today = today or timezone.localdate()
+    since = add_years(today, -years)
+    held = Meeting.objects.filter(council=council, status=Meeting.Status.CLOSED, starts_at__date__gt=since,
+                                  starts_at__date__lte=today)
+    if not held.exists():
+        return []
+    return list(MemberUnit.objects.filter(council=council, status=MemberUnit.Status.ACTIVE, joined_on__lte=since)
+                .exclude(seats__attendance__meeting__in=held).order_by("name"))

@@ -1,5 +1,5 @@
 """Selectors: results and constant query counts whatever the size."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -63,3 +63,25 @@ def test_petition_rows_and_councils_for(bodies):
     assert (row["signed"], row["units"], row["needed"], row["reached"]) == (2, 9, 3, False)
     assert list(selectors.councils_for(c.seats[1].substitute)) == [c.council]
     assert list(selectors.councils_for(c.staff)) == [c.council]
+
+
+@pytest.mark.django_db
+def test_absent_units_over_one_year(bodies):
+    c = build_council(bodies["jx-base"], units=4, term_start=date(2024, 1, 1))
+    m = make_meeting(c, starts_at=at(2026, 3, 1), status=Meeting.Status.CLOSED)
+    mark_present(m, c.seats[:2])
+    old = make_meeting(c, starts_at=at(2025, 1, 10), status=Meeting.Status.CLOSED)  # outside the year
+    mark_present(old, c.seats[2:3])
+    assert selectors.absent_units(c.council, today=date(2026, 6, 1)) == [c.units[2], c.units[3]]
+    # no meeting in the last year: nobody is flagged
+    assert selectors.absent_units(c.council, today=date(2027, 6, 1)) == []
+
+
+@pytest.mark.django_db
+def test_unit_representative_holding_the_chair_may_open_votes(bodies):
+    c = build_council(bodies["jx-base"], units=21, vice_chairs=5)
+    m = make_meeting(c, starts_at=T0, status=Meeting.Status.IN_PROGRESS)
+    mark_present(m, c.seats)
+    motion = votes.create_motion(c.council, actor=c.staff, title="议案", meeting=m)
+    motion = votes.open_motion(motion, actor=c.chair_seat.representative, now=T0 + timedelta(minutes=1))
+    assert motion.status == "open"
