@@ -220,3 +220,16 @@ def test_council_pages_have_no_serious_accessibility_violations(page, live_serve
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert axe_serious(page) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+    page.context.clear_cookies()
+    login(demo_email("sec-jx-base"), DEMO_PASSWORD)
+    for path in [f"/councils/{council.pk}/", f"/councils/{council.pk}/seats/new/", f"/councils/{council.pk}/units/new/",
+                 f"/councils/{council.pk}/meetings/new/", f"/meetings/{upcoming.pk}/", f"/meetings/{upcoming.pk}/motions/new/",
+                 f"/councils/{council.pk}/applications/", f"/meetings/{past.pk}/minutes/"]:
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert axe_serious(page) == [], path
+    # the motion form shows the election fields only for an election
+    page.goto(f"{live_server.url}/meetings/{upcoming.pk}/motions/new/")
+    expect(page.get_by_label("应选人数")).to_be_hidden()
+    page.get_by_label("议案类型").select_option("election")
+    expect(page.get_by_label("应选人数")).to_be_visible()
