@@ -2,7 +2,7 @@
 them with a content hash), distributed to every seat holder.
 
     draft_minutes(meeting, *, actor, text=None)      create or refresh the draft (content from the meeting)
-    submit_minutes(minutes, *, actor)                draft → review (the convener is asked to sign)
+    submit_minutes(minutes, *, actor)                draft → review (the convener is asked to sign); alias submit_for_review
     return_minutes(minutes, *, actor)                review → draft
     sign_minutes(minutes, *, actor)                  the convener only; locks (content_hash)
     distribute_minutes(minutes, *, actor)            notifies every seat holder
@@ -148,3 +148,7 @@ def distribute_minutes(minutes, *, actor, now=None):
                      subject=_("会议纪要：%(title)s") % {"title": minutes.meeting.title},
                      url=reverse("councils:minutes", args=[minutes.meeting_id]))
     return minutes
+
+
+# the name used by the councils spec
+submit_for_review = submit_minutes
