@@ -14,6 +14,8 @@
     public_resolutions(council=None)       the public register (a queryset to paginate)
     petition_rows(council)                 petitions with "k of n, needs m"
     absent_units(council, today=None)      units that attended no meeting within policy.member_absence_exit_years
+    leaders_status(council)                rules.Verdict of "leaders ≤ 1/3 of member units" (None without units)
+    roster_intact(motion)                  the frozen roster and rule still match the hash taken at opening
 """
 from dataclasses import dataclass, field
 
@@ -203,3 +205,22 @@ def absent_units(council, *, today=None):
         return []
     return list(MemberUnit.objects.filter(council=council, status=MemberUnit.Status.ACTIVE, joined_on__lte=since)
                 .exclude(seats__attendance__meeting__in=held).order_by("name"))
+
+
+def leaders_status(council):
+    """The leaders limit as it stands now (after units left, say); None for councils without units."""
+    units = MemberUnit.objects.filter(council=council, status=MemberUnit.Status.ACTIVE).count()
+    if not units:
+        return None
+    leaders = Seat.objects.filter(council=council, status=Seat.Status.ACTIVE, role__in=Seat.LEADER_ROLES).count()
+    return rules.leaders_ok(council.body.policy, leaders, units)
+
+
+def roster_intact(motion):
+    """True when the motion's frozen rule, roster and counts still hash to `roster_hash`."""
+    from .services.common import canonical_hash
+
+    if not motion.roster_hash:
+        return False
+    return motion.roster_hash == canonical_hash({"rule": motion.rule, "roster": motion.roster,
+                                                 "members": motion.members_count, "present": motion.present_count})

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from councils import selectors
-from councils.models import Meeting
+from councils.models import Meeting, Motion
 from councils.services import meetings
 from councils.services import votes
 from tests.councils.factories import at, build_council, make_meeting, mark_present
@@ -85,3 +85,26 @@ def test_unit_representative_holding_the_chair_may_open_votes(bodies):
     motion = votes.create_motion(c.council, actor=c.staff, title="议案", meeting=m)
     motion = votes.open_motion(motion, actor=c.chair_seat.representative, now=T0 + timedelta(minutes=1))
     assert motion.status == "open"
+
+
+@pytest.mark.django_db
+def test_leaders_status_after_units_leave(bodies):
+    from councils.services import membership
+
+    c = build_council(bodies["jx-base"], units=12, vice_chairs=3)
+    assert selectors.leaders_status(c.council).ok is True  # 4 of 12
+    membership.remove_unit(c.units[-1], actor=c.staff, reason="voluntary")
+    v = selectors.leaders_status(c.council)
+    assert (v.ok, v.present, v.members, v.needed) == (False, 4, 11, 3)
+    assert selectors.leaders_status(build_council(bodies["jm-storage"], people=3).council) is None
+
+
+@pytest.mark.django_db
+def test_roster_hash_detects_an_edited_roster(bodies):
+    c, m = arranged(bodies["jm-storage"], 9, 9)
+    motion = votes.open_motion(votes.create_motion(c.council, actor=c.staff, title="议案", meeting=m),
+                               actor=c.staff, now=T0 + timedelta(minutes=1))
+    assert selectors.roster_intact(motion) is True
+    Motion.objects.filter(pk=motion.pk).update(present_count=8)
+    motion.refresh_from_db()
+    assert selectors.roster_intact(motion) is False
