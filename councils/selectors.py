@@ -31,6 +31,8 @@ SEAT_RELATED = ("holder", "unit", "representative", "substitute")
 
 
 def councils_for(user):
+    if not getattr(user, "is_authenticated", False):
+        return Council.objects.none()
     staff_bodies = bodies_for(user, "manage_council")
     return (Council.objects.filter(
         Q(body__in=staff_bodies)
@@ -161,6 +163,8 @@ def motion_detail(motion, user=None):
 
 
 def open_written_votes(user):
+    if not getattr(user, "is_authenticated", False):
+        return []
     qs = Motion.objects.filter(written=True, status=Motion.Status.OPEN).select_related("council")
     seat_ids = Seat.objects.filter(status=Seat.Status.ACTIVE).filter(
         Q(holder=user) | Q(representative=user) | Q(substitute=user)).values_list("pk", flat=True)
