@@ -3,6 +3,8 @@ meeting page (agenda, attendance with times, the live quorum indicator polled by
 staff check-in/out per seat, member check-in by QR code or link during the meeting window
 (substitutes for their unit), agenda proposals (late ones marked, the chair decides), starting,
 closing and cancelling, and the attendance export."""
+from datetime import timedelta
+
 import segno
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -76,6 +78,17 @@ def checkin_window(meeting):
     return meeting.starts_at - attendance_services.SELF_CHECKIN_BEFORE, meeting.ends_at
 
 
+def end_time_text(value):
+    """A deadline as people read it: midnight is "24:00" of the day before (2026年11月18日 24:00)."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    if (local.hour, local.minute) == (0, 0):
+        day = local.date() - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日 24:00"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def in_window(meeting, now=None):
     now = now or timezone.now()
     opens, closes = checkin_window(meeting)
@@ -108,6 +121,7 @@ class MeetingDetailView(MeetingObjectMixin, TemplateView):
             "meeting": meeting, "detail": detail, "is_chair": chair,
             "quorum": detail.verdict, "rows": rows, "agenda": detail.agenda, "motions": detail.motions,
             "agenda_open": meeting.status in (M.DRAFT, M.NOTIFIED) and (self.seats or self.can_manage),
+            "agenda_closes_text": end_time_text(meeting.agenda_closes_at),
             "agenda_late": bool(meeting.agenda_closes_at and now > meeting.agenda_closes_at),
             "agenda_form": AgendaItemForm(),
             "in_window": in_window(meeting, now), "window": checkin_window(meeting),

@@ -270,7 +270,7 @@ def test_members_vote_change_their_ballot_and_the_result_shows(client, jx, live)
     ballot = Ballot.objects.get(motion=motion, seat=voter_seat)
     assert (ballot.choice, ballot.changes) == ("yes", 1)
     page = client.get(url("motion-detail", motion.pk)).content.decode()
-    assert "当前意见：<strong>同意</strong>" in page and "已修改 1 次" in page
+    assert "当前意见：<strong>赞成</strong>" in page and "已修改 1 次" in page
     # a bad choice changes nothing; an absent seat cannot vote
     resp = client.post(url("motion-ballot", motion.pk), {"seat": voter_seat.pk, "choice": "maybe"}, follow=True)
     assert "请选择赞成、反对或弃权。" in resp.content.decode()
@@ -587,3 +587,15 @@ def test_council_lists_keep_their_query_count_as_rows_grow(client, jx, live):
     add_rows(6, "b")
     assert _count(client, paths) == one
     assert max(one) <= 30
+
+
+def test_deadlines_at_midnight_read_as_24_00_of_the_day_before():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from councils.views.meetings import end_time_text
+
+    tz = ZoneInfo("Asia/Shanghai")
+    assert end_time_text(datetime(2026, 11, 19, 0, 0, tzinfo=tz)) == "2026年11月18日 24:00"
+    assert end_time_text(datetime(2026, 11, 19, 9, 30, tzinfo=tz)) == "2026年11月19日 09:30"
+    assert end_time_text(None) == ""
