@@ -164,6 +164,23 @@ class SeatEndView(_FormView):
         return membership.end_seat(self.object, actor=self.request.user, reason=form.cleaned_data["reason"])
 
 
+class SeatRenewView(CouncilObjectMixin, View):
+    """连选连任: the same occupant's next term (the secretariat)."""
+
+    model = Seat
+    select_related = ("council__body",)
+    manage_only = True
+
+    def post(self, request, *args, **kwargs):
+        try:
+            membership.renew_seat(self.object, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error_message(request, exc)
+        else:
+            messages.success(request, _("已续任下一届。"))
+        return redirect(self.council.get_absolute_url())
+
+
 # --------------------------------------------------------------------------- units
 
 class UnitAdmitView(_FormView):
@@ -336,6 +353,20 @@ class PetitionConveneView(_FormView):
         return result.get_absolute_url()
 
 
+class PetitionWithdrawView(CouncilObjectMixin, View):
+    model = Petition
+    select_related = ("council__body", "created_by")
+
+    def post(self, request, *args, **kwargs):
+        try:
+            petitions.withdraw_petition(self.object, actor=request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            error_message(request, exc)
+        else:
+            messages.success(request, _("提议已撤回。"))
+        return redirect(reverse("councils:petitions", args=[self.council.pk]))
+
+
 class PetitionSignView(CouncilObjectMixin, View):
     model = Petition
     select_related = ("council__body",)
@@ -360,6 +391,7 @@ urlpatterns = [
     path("councils/<int:pk>/", CouncilDetailView.as_view(), name="council-detail"),
     path("councils/<int:pk>/seats/new/", SeatAppointView.as_view(), name="seat-new"),
     path("seats/<int:pk>/end/", SeatEndView.as_view(), name="seat-end"),
+    path("seats/<int:pk>/renew/", SeatRenewView.as_view(), name="seat-renew"),
     path("councils/<int:pk>/units/new/", UnitAdmitView.as_view(), name="unit-new"),
     path("units/<int:pk>/remove/", UnitRemoveView.as_view(), name="unit-remove"),
     path("councils/<int:pk>/apply/", UnitApplyView.as_view(), name="unit-apply"),
@@ -368,5 +400,6 @@ urlpatterns = [
          name="application-attachment"),
     path("councils/<int:pk>/petitions/", PetitionListView.as_view(), name="petitions"),
     path("petitions/<int:pk>/sign/", PetitionSignView.as_view(), name="petition-sign"),
+    path("petitions/<int:pk>/withdraw/", PetitionWithdrawView.as_view(), name="petition-withdraw"),
     path("petitions/<int:pk>/convene/", PetitionConveneView.as_view(), name="petition-convene"),
 ]

@@ -193,6 +193,26 @@ class MotionCloseView(_MotionAction):
         vote_services.close_motion(self.object, actor=request.user)
 
 
+class MotionCancelView(_MotionAction):
+    success = gettext_lazy("议案已取消。")
+
+    def act(self, request):
+        vote_services.cancel_motion(self.object, actor=request.user, reason=request.POST.get("reason", "")[:500])
+
+
+class ResolutionPublishView(_MotionAction):
+    success = gettext_lazy("决议已在决议公开登记簿发布。")
+
+    def allowed(self, request):
+        return self.can_manage
+
+    def act(self, request):
+        resolution = getattr(self.object, "resolution", None)
+        if resolution is None:
+            raise ValidationError(_("该议案没有形成决议。"))
+        vote_services.publish_resolution(resolution, actor=request.user)
+
+
 class MotionApproveView(_MotionAction):
     success = gettext_lazy("已批准书面表决，表决已开始。")
 
@@ -236,6 +256,8 @@ urlpatterns = [
     path("motions/<int:pk>/tally/", TallyPartialView.as_view(), name="motion-tally"),
     path("motions/<int:pk>/open/", MotionOpenView.as_view(), name="motion-open"),
     path("motions/<int:pk>/close/", MotionCloseView.as_view(), name="motion-close"),
+    path("motions/<int:pk>/cancel/", MotionCancelView.as_view(), name="motion-cancel"),
+    path("motions/<int:pk>/publish/", ResolutionPublishView.as_view(), name="resolution-publish"),
     path("motions/<int:pk>/approve/", MotionApproveView.as_view(), name="motion-approve"),
     path("motions/<int:pk>/ballot/", BallotView.as_view(), name="motion-ballot"),
 ]

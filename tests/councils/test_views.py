@@ -599,3 +599,48 @@ def test_deadlines_at_midnight_read_as_24_00_of_the_day_before():
     assert end_time_text(datetime(2026, 11, 19, 0, 0, tzinfo=tz)) == "2026年11月18日 24:00"
     assert end_time_text(datetime(2026, 11, 19, 9, 30, tzinfo=tz)) == "2026年11月19日 09:30"
     assert end_time_text(None) == ""
+
+
+@pytest.mark.django_db
+def test_seat_renewal_motion_cancel_resolution_publish_and_petition_withdrawal(client, jx, live):
+    from councils.models import Petition
+
+    seat = jx.seats[8]
+    client.force_login(jx.voter(seat))  # members cannot renew
+    assert client.post(url("seat-renew", seat.pk)).status_code == 403
+    client.force_login(jx.staff)
+    client.post(url("seat-renew", seat.pk))
+    seat.refresh_from_db()
+    renewed = Seat.objects.get(council=jx.council, unit=seat.unit, status="active")
+    assert seat.status == "ended" and renewed.term_start == seat.term_end + timedelta(days=1)
+
+    draft = _motion(jx, live)
+    client.post(url("motion-cancel", draft.pk))
+    draft.refresh_from_db()
+    assert draft.status == Motion.Status.CANCELLED
+
+    check_in_all(jx, live, jx.seats[:7])
+    internal = _motion(jx, live, public=False)
+    votes.open_motion(internal, actor=jx.staff)
+    internal.refresh_from_db()
+    for s in jx.seats[:7]:
+        votes.cast_ballot(internal, s, actor=jx.voter(s), choice="yes")
+    votes.close_motion(internal, actor=jx.staff)
+    resolution = Resolution.objects.get(motion=internal)
+    assert not resolution.public and resolution.number not in client.get(url("resolution-register")).content.decode()
+    assert "在登记簿公开" in client.get(url("motion-detail", internal.pk)).content.decode()
+    client.post(url("resolution-publish", internal.pk))
+    resolution.refresh_from_db()
+    assert resolution.public and resolution.number in client.get(url("resolution-register")).content.decode()
+
+    starter = jx.voter(jx.seats[3])
+    petition = meetings.start_petition(jx.council, actor=starter, reason="提议")
+    client.force_login(jx.voter(jx.seats[4]))  # only the one who started it may withdraw
+    client.post(url("petition-withdraw", petition.pk))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.OPEN
+    client.force_login(starter)
+    assert "撤回提议" in client.get(url("petitions", jx.council.pk)).content.decode()
+    client.post(url("petition-withdraw", petition.pk))
+    petition.refresh_from_db()
+    assert petition.status == Petition.Status.WITHDRAWN
