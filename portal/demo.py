@@ -98,6 +98,9 @@ def seed_demo(*, reset_policy=False):
     from experts.demo import seed_activity_demo  # lifecycle-self
 
     seed_activity_demo()
+    from councils.demo import seed_councils_demo  # councils: jx-base council, jm-storage committee
+
+    seed_councils_demo()
     return users
 
 

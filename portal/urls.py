@@ -31,11 +31,10 @@ urlpatterns = [
     path("accounts/", include("portal.accounts.urls")),
     path("", include("experts.urls")),
     path("", include(("projects.urls_comments", "comments"))),
+    path("", include("councils.urls")),  # councils, meetings, votes, minutes; public resolutions register
+    path("projects/", include("projects.urls")),  # innovation-base projects
     path("admin/", admin.site.urls),
 ]
-
-# --- projects (innovation base) ---
-urlpatterns.insert(-1, path("projects/", include("projects.urls")))
 
 
 if settings.DEBUG:

@@ -217,4 +217,10 @@ CELERY_BEAT_SCHEDULE.update({
     "close-due-project-notices": {"task": "projects.close-due-project-notices", "schedule": crontab(minute="*/10")},
     "remind-project-milestones": {"task": "projects.remind-project-milestones",
                                   "schedule": crontab(hour=8, minute=30)},
+# --- councils (issue 6): written votes close at their deadline; reminders and the assembly check daily
+CELERY_BEAT_SCHEDULE.update({
+    "councils.close-due-written-votes": {"task": "councils.close-due-written-votes", "schedule": crontab(minute="*/5")},
+    "councils.remind-written-votes": {"task": "councils.remind-written-votes", "schedule": crontab(hour=9, minute=10)},
+    "councils.warn-missing-assembly": {"task": "councils.warn-missing-assembly",
+                                       "schedule": crontab(hour=9, minute=15, month_of_year=12)},
 })
