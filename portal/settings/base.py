@@ -202,25 +202,18 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-objections": {"task": "experts.remind-overdue-objections", "schedule": crontab(hour=9, minute=5)},
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
-    # lifecycle-self: quarterly proposals — start-of-quarter and N working days before the end (idempotent)
+    # quarterly proposals: start-of-quarter and N working days before the end (idempotent)
     "remind-quarterly-proposals": {"task": "experts.remind-quarterly-proposals", "schedule": crontab(hour=9, minute=30)},
-}
-
-# --- comment rounds (projects, 征求意见) ---
-# comment rounds end at 24:00; every 10 minutes closes them soon after (idempotent)
-CELERY_BEAT_SCHEDULE["close-due-comment-rounds"] = {
-    "task": "projects.close-due-comment-rounds", "schedule": crontab(minute="*/10")}
-# autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
-CELERY_IMPORTS = (*globals().get("CELERY_IMPORTS", ()), "projects.tasks_comments")
-# --- projects: notices end at 24:00 (checked every 10 minutes); milestone reminders daily ---
-CELERY_BEAT_SCHEDULE.update({
+    # comment rounds end at 24:00; every 10 minutes closes them soon after (idempotent)
+    "close-due-comment-rounds": {"task": "projects.close-due-comment-rounds", "schedule": crontab(minute="*/10")},
+    # project notices end at 24:00; milestone reminders daily
     "close-due-project-notices": {"task": "projects.close-due-project-notices", "schedule": crontab(minute="*/10")},
-    "remind-project-milestones": {"task": "projects.remind-project-milestones",
-                                  "schedule": crontab(hour=8, minute=30)},
-# --- councils (issue 6): written votes close at their deadline; reminders and the assembly check daily
-CELERY_BEAT_SCHEDULE.update({
+    "remind-project-milestones": {"task": "projects.remind-project-milestones", "schedule": crontab(hour=8, minute=30)},
+    # councils: written votes close at their deadline; reminders and the assembly check daily
     "councils.close-due-written-votes": {"task": "councils.close-due-written-votes", "schedule": crontab(minute="*/5")},
     "councils.remind-written-votes": {"task": "councils.remind-written-votes", "schedule": crontab(hour=9, minute=10)},
     "councils.warn-missing-assembly": {"task": "councils.warn-missing-assembly",
                                        "schedule": crontab(hour=9, minute=15, month_of_year=12)},
-})
+}
+# autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
+CELERY_IMPORTS = ("projects.tasks_comments",)
