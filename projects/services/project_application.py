@@ -234,8 +234,12 @@ def approve_project(project, *, actor, reason="", now=None):
                      data={"reason": project.decision_reason, "council": council})
         _record_version(project, actor=actor, summary=_("立项批准"), now=now)
         if council:
+            from ..council_link import motion_ref, request_council_decision
+
+            motion = request_council_decision(project, actor=actor, now=now)
             project.status = S.AWAITING_COUNCIL
-            project.save(update_fields=["status", "updated_at"])
+            project.council_motion_ref = motion_ref(motion)
+            project.save(update_fields=["status", "council_motion_ref", "updated_at"])
             tell(owner_users(project), "project_awaiting_council", project,
                          subject=_("项目已通过办公室审核，待理事会决议：%(title)s") % {"title": project.title})
         else:

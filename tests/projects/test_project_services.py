@@ -14,6 +14,7 @@ from projects.services import project_implementation as impl
 from projects.services import project_notice as notice
 from projects.services.project_common import ProjectError, project_settings
 from projects.workflows import PROJECT_FLOW
+from tests.councils.factories import build_council
 
 from .conftest import TZ, at, in_notice, in_progress, make_draft
 
@@ -187,6 +188,7 @@ def test_objection_after_the_notice_is_refused(world):
 
 
 def test_council_decision_passed_publishes_and_is_idempotent(world):
+    build_council(world.body, people=6)
     s = project_settings(world.body)
     s.requires_council_decision = True
     s.save()
@@ -204,6 +206,7 @@ def test_council_decision_passed_publishes_and_is_idempotent(world):
 
 
 def test_council_decision_failed_rejects(world):
+    build_council(world.body, people=6)
     s = project_settings(world.body)
     s.requires_council_decision = True
     s.save()
