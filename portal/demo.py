@@ -77,30 +77,23 @@ def ensure_accounts():
 
 @transaction.atomic
 def seed_demo(*, reset_policy=False):
+    """Everything a newcomer should see working, in dependency order; every step is idempotent."""
+    from councils.demo import seed_councils_demo
+    from experts.demo import seed_activity_demo, seed_experts_demo
+    from experts.demo_draws import seed_draws_demo
     from experts.seed import ensure_pool_config
-
-    from experts.demo import seed_experts_demo
+    from projects.demo import seed_projects_demo
+    from projects.demo_comments import seed_comments_demo
 
     ensure_bodies(reset_policy=reset_policy)
     ensure_pool_config()
     users = ensure_accounts()
-    seed_experts_demo()
-    from experts.demo_draws import seed_draws_demo
-
-    seed_draws_demo()
-    from projects.demo_comments import seed_comments_demo  # comment rounds (征求意见)
-
-    seed_comments_demo()
-    # --- projects (innovation base) ---
-    from projects.demo import seed_projects_demo
-
-    seed_projects_demo()
-    from experts.demo import seed_activity_demo  # lifecycle-self
-
-    seed_activity_demo()
-    from councils.demo import seed_councils_demo  # councils: jx-base council, jm-storage committee
-
-    seed_councils_demo()
+    seed_experts_demo()  # applications, notices, admissions, certificates
+    seed_draws_demo()  # completed draws with a replacement
+    seed_activity_demo()  # proposals, 报备, change reports, training
+    seed_councils_demo()  # jx-base council, jm-storage committee: meetings, votes, minutes
+    seed_projects_demo()  # jx-base projects in every state (one awaiting the council's vote)
+    seed_comments_demo()  # comment rounds (征求意见)
     return users
 
 

@@ -27,7 +27,12 @@ class StaffHomeView(BodyPermissionMixin, TemplateView):
             "can_manage_experts": permissions.has(user, "manage_experts", self.body),
             "can_approve": permissions.has(user, "approve", self.body),
             "can_supervise": permissions.has(user, "supervise", self.body),
+            "can_manage_council": permissions.has(user, "manage_council", self.body),
+            "can_manage_projects": permissions.has(user, "manage_projects", self.body),
             "runs_pool": "expert_pool" in (self.body.runs or []),
+            "runs_council": "council" in (self.body.runs or []),
+            "runs_projects": "projects" in (self.body.runs or []),
+            "runs_comments": "comment_rounds" in (self.body.runs or []),
             "recent_events": (AuditEvent.objects.filter(body=self.body).select_related("actor")[:10]
                               if permissions.has(user, "view_audit", self.body) else []),
             "assignments": RoleAssignment.objects.filter(body=self.body).select_related("user").order_by(
