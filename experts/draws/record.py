@@ -14,6 +14,22 @@ def is_drawn(draw):
     return draw.mode == Draw.Mode.RANDOM and draw.status in REVEALED and bool(draw.seed)
 
 
+def draw_algorithm(draw):
+    """The algorithm the draw was frozen with (draws frozen before v2 carry no mark: v1)."""
+    return (draw.policy_snapshot or {}).get("draw_algorithm", fairness.V1)
+
+
+def exclusions_by_expert(draw):
+    """{"<id>": [reason codes]} of the frozen exclusions, whatever the record version."""
+    from .pool import REASON_CODES
+
+    return fairness.exclusions_by_expert(draw.exclusions, draw_algorithm(draw), REASON_CODES)
+
+
+def excluded_ids(draw):
+    return fairness.excluded_ids(draw.exclusions, draw_algorithm(draw))
+
+
 def frozen_conditions(draw):
     """The conditions committed at freeze time (stored with the policy snapshot)."""
     return (draw.policy_snapshot or {}).get("draw_conditions", {})
@@ -28,7 +44,7 @@ def panel_ids(draw):
 def build_record(draw, *, public=False):
     drawn = is_drawn(draw)
     record = {
-        "algorithm": fairness.ALGORITHM,
+        "algorithm": draw_algorithm(draw),
         "draw": draw.pk,
         "body": draw.body.key,
         "number": draw.number,
@@ -52,7 +68,7 @@ def build_record(draw, *, public=False):
         "how_to_verify": "python3 tools/verify_draw.py record.json",
     }
     if not public:
-        ids = {p["expert"] for p in record["picks"]} | {int(k) for k in record["exclusions"]}
+        ids = {p["expert"] for p in record["picks"]} | excluded_ids(draw)
         from ..models import Expert
 
         names = dict(Expert.objects.filter(pk__in=ids).values_list("pk", "public_name"))
