@@ -169,11 +169,16 @@ def exclusion_summary(draw):
     return [(reason_label(code), n) for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+EXCLUSION_ROWS_SHOWN = 200  # a pool of 100 000 excludes tens of thousands: the full list is in the record JSON
+
+
 def exclusion_rows(draw, names):
-    """[(expert id, name, [labels])] for the operator, supervisor and approvers."""
+    """[(expert id, name, [labels])] for the operator, supervisor and approvers: the first
+    EXCLUSION_ROWS_SHOWN excluded experts by id (the full list is in the record JSON)."""
     rows = []
-    for key, codes in sorted(record_exclusions_by_expert(draw).items(), key=lambda kv: int(kv[0])):
-        rows.append((int(key), names.get(int(key), ""), [reason_label(c) for c in codes]))
+    by_expert = record_exclusions_by_expert(draw)
+    for key in sorted(by_expert, key=int)[:EXCLUSION_ROWS_SHOWN]:
+        rows.append((int(key), names.get(int(key), ""), [reason_label(c) for c in by_expert[key]]))
     return rows
 
 
@@ -199,7 +204,7 @@ def _moment(value):
 
 
 def ids_for_names(draw, invitation_list):
-    ids = record_excluded_ids(draw)
+    ids = set(sorted(record_excluded_ids(draw))[:EXCLUSION_ROWS_SHOWN])  # the rows exclusion_rows shows
     ids.update(p["expert"] for p in (draw.picks or []) if "expert" in p)
     ids.difference_update(i.expert_id for i in invitation_list)  # names of invitations come with them
     return ids

@@ -599,6 +599,33 @@ def test_detail_page_query_count_is_constant(client, home, people, django_assert
     assert len(response.context["invitations"]) >= 8
 
 
+@pytest.mark.django_db
+def test_detail_page_lists_the_first_excluded_experts_of_a_large_v2_record(client, home, people, monkeypatch,
+                                                                           django_assert_max_num_queries):
+    """A record v2 (exclusions by reason) of a large pool: the page counts every excluded expert
+    once, names only the first EXCLUSION_ROWS_SHOWN and points to the record for the rest."""
+    from experts.selectors import draws as draw_selectors
+
+    monkeypatch.setattr(draw_selectors, "EXCLUSION_ROWS_SHOWN", 3)
+    draw = run(make_draw(home, operator=people["operator"], supervisor=people["supervisor"], needed=1),
+               [member(home) for _i in range(2)])
+    out = [member(home) for _i in range(5)]
+    ids = sorted(e.pk for e in out)
+    Draw.objects.filter(pk=draw.pk).update(
+        exclusions={"booked": ids[:2], "employer": ids[1:]},
+        policy_snapshot={**draw.policy_snapshot, "draw_algorithm": "quorum-draw-v2"})
+    client.force_login(people["supervisor"])
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("experts:draw-detail", args=[HOME, draw.pk]))
+    assert response.context["excluded_count"] == 5
+    rows = response.context["exclusion_rows"]
+    assert [r[0] for r in rows] == ids[:3] and rows[1][1] == out[[e.pk for e in out].index(ids[1])].public_name
+    assert len(rows[1][2]) == 2  # booked and employer
+    assert dict(response.context["exclusion_summary"]) == {draw_selectors.reason_label("employer"): 4,
+                                                          draw_selectors.reason_label("booked"): 2}
+    assert "以上为编号最小的 3 人（共 5 人）" in response.content.decode()
+
+
 # ------------------------------------------------------------------ through the services
 
 @pytest.mark.django_db
