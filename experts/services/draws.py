@@ -354,10 +354,11 @@ def _walked(draw):
 
 
 def _candidate_info(chunk, by_field):
-    statuses = dict(Expert.objects.filter(pk__in=chunk).values_list("pk", "status"))
+    # order_by(): Expert's default ordering (body, certificate) would join and sort the bodies
+    statuses = dict(Expert.objects.filter(pk__in=chunk).order_by().values_list("pk", "status"))
     codes = {}
     if by_field:
-        rows = Expert.fields.through.objects.filter(expert_id__in=chunk).values_list(
+        rows = Expert.fields.through.objects.filter(expert_id__in=chunk).order_by().values_list(
             "expert_id", "expertfield__code", "expertfield__parent__code")
         for expert_id, code, parent in rows:
             codes.setdefault(expert_id, set()).update(c for c in (code, parent) if c)

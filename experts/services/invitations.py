@@ -98,7 +98,8 @@ def send_invitation_ids(ids):
     # the draw's frozen record (pool, exclusions, walk) can be large: an invitation needs none of it
     draws = {d.pk: d for d in Draw.objects.select_related("body").defer(
         "pool", "exclusions", "picks", "policy_snapshot").filter(pk__in={r.draw_id for r in rows})}
-    experts = {e.pk: e for e in Expert.objects.select_related("user").filter(pk__in={r.expert_id for r in rows})}
+    experts = {e.pk: e for e in Expert.objects.select_related("user").order_by().filter(
+        pk__in={r.expert_id for r in rows})}
     keys = {r.pk: f"draw-invitation:{r.pk}" for r in rows}
     done = set(Notification.objects.filter(kind="draw_invitation", dedupe_key__in=keys.values())
                .values_list("user_id", "dedupe_key"))

@@ -163,6 +163,30 @@ class _DeliveryMeter:
         self.seconds, self.queries = 0.0, 0
 
 
+class _PoolMeter:
+    """Wraps experts.services.draws.eligible_pool (inside freeze_pool) to time it apart."""
+
+    def __init__(self):
+        from experts.services import draws as services
+
+        self.services, self.original = services, services.eligible_pool
+        self.seconds = 0.0
+
+    def __enter__(self):
+        def metered(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return self.original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        self.services.eligible_pool = metered
+        return self
+
+    def __exit__(self, *exc):
+        self.services.eligible_pool = self.original
+
+
 def _eligible_ids(body, field, min_level, units):
     """Active members with the field and at least the title level, not employed by `units`."""
     from experts.models import Expert
@@ -194,7 +218,7 @@ def single_draw(body, sec, supervisor, fields, today):
     conditions = {"min_title_level": SINGLE["min_title_level"]}
 
     rows = []
-    with _DeliveryMeter() as meter:
+    with _DeliveryMeter() as meter, _PoolMeter() as pool_meter:
         for rep in range(REPEATS):
             _record_rotation_draws(body, sec, supervisor, rotation_group, today + timedelta(days=100 + 2 * rep),
                                    f"{time.time_ns() % 10**9}-{rep + 1}")
@@ -204,6 +228,8 @@ def single_draw(body, sec, supervisor, fields, today):
                            reviewed_unit=SINGLE["reviewed_unit"], partner_units=SINGLE["partner_units"],
                            **conditions))
             meter.reset()
+            pool_meter.seconds = 0.0
+            load = os.getloadavg()[0]
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
                 draw = services.freeze_pool(draw, actor=sec)
@@ -216,6 +242,7 @@ def single_draw(body, sec, supervisor, fields, today):
             reasons = Counter(code for codes in exclusions_by_expert(draw).values() for code in codes)
             rows.append({
                 "freeze": t1 - t0, "draw": t2 - t1, "total": t2 - t0, "deliver": meter.seconds,
+                "pool_query": pool_meter.seconds, "load": load,
                 "q_freeze": n_freeze, "q_draw": len(ctx.captured_queries) - n_freeze - meter.queries,
                 "q_deliver": meter.queries, "invited": draw.invitations.count(), "status": draw.status,
                 "pool": len(draw.pool), "excluded": sum(1 for _ in exclusions_by_expert(draw)), "reasons": reasons,
@@ -346,6 +373,7 @@ def run(log):
     log(f"    eligible pool {last['pool']} experts, excluded {last['excluded']} (last repetition): "
         + ", ".join(f"{code} {n}" for code, n in sorted(last["reasons"].items())))
     steps = [("freeze", "freeze_pool: pool + reasons, commitment, snapshot, audit"),
+             ("pool_query", "  of which eligible_pool (one SQL pass over the members)"),
              ("draw", f"enter_entropy: order, {NEEDED_SINGLE} invitations + bookings, audit, hand-over"),
              ("deliver", f"  of which after-commit hand-over of the {NEEDED_SINGLE} invitations"),
              ("total", "freeze + draw (two requests in the portal)")]
@@ -353,6 +381,9 @@ def run(log):
     for key, label in steps:
         med, p95 = _stats([r[key] for r in rows])
         log(f"    {label:<62}{med:>8.1f} ms{p95:>8.1f} ms")
+    loads = [r["load"] for r in rows]
+    log(f"    machine: {os.cpu_count()} cores, 1-minute load average during the runs {min(loads):.1f}–{max(loads):.1f} "
+        f"(other processes share the cores: figures under load are higher)")
     log(f"    SQL queries per draw: freeze_pool {last['q_freeze']}, enter_entropy {last['q_draw']} "
         f"+ {last['q_deliver']} after commit (hand-over of {NEEDED_SINGLE} invitations in bulk) — "
         f"the same whatever the pool size: no query per expert")
