@@ -108,18 +108,20 @@ def ranked(pool_ids, seed):
     return sorted(sorted(pool_ids), key=lambda i: sha(b"%b%d" % (prefix, i)).digest())
 
 
-def ranked_prefix(pool_ids, seed, count):
+def ranked_prefix(pool_ids, seed, count, *, spare=(1.25, 32)):
     """The first `count` ids (or more) of `ranked(pool_ids, seed)`, without sorting the
     whole pool: every id is still hashed, but only those whose hash falls under a
     threshold (a down-set of the order, hence exactly its first ranks) are kept and sorted.
-    The threshold expects ~1.25 × count + 32 hits; with fewer than `count`, it is doubled."""
+    The threshold expects `spare` = (×1.25, +32) hits more than `count`; when fewer than
+    `count` fall under it (bad luck), it is doubled and the pool hashed again."""
+    factor, extra = spare
     pool = sorted(pool_ids)
     n = len(pool)
     want = max(int(count), 1)
     prefix = bytes.fromhex(seed)
     sha = hashlib.sha256
     while True:
-        expected = want * 1.25 + 32
+        expected = want * factor + extra
         if expected * 4 >= n:
             return ranked(pool, seed)
         cut = (int(expected * (1 << 64)) // n).to_bytes(8, "big")  # a digest < cut: its first 8 bytes < cut

@@ -1,6 +1,7 @@
 """The eligible pool of a draw: conditions, the five recusal grounds, rotation and declared
-conflicts, each exclusion with its reason codes, from a constant number of set-based
-queries whatever the pool size (see eligible_pool)."""
+conflicts, each exclusion with all its reason codes (grouped by code: record v2), from a
+constant number of queries whatever the pool size — one SQL pass over the members (see
+eligible_pool)."""
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_

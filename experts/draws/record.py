@@ -2,7 +2,10 @@
 tools/verify_draw.py), plus descriptive fields that verification ignores.
 
 The full record (operator, supervisor, approvers) names the experts; the public record
-carries expert ids only (exclusion reasons are codes, never names)."""
+carries expert ids only (exclusion reasons are codes, never names). Draws frozen since
+record v2 carry `policy_snapshot["draw_algorithm"] == "quorum-draw-v2"` and store their
+exclusions by reason ({code: [ids]}); older draws (no mark) stay v1 ({"<id>": [codes]}) and
+are shown and verified as such."""
 from ..models import Draw, Invitation
 from . import fairness
 

@@ -215,6 +215,13 @@ def test_ranked_prefix_is_the_start_of_the_full_order(n, count):
     assert len(prefix) >= min(count, n) and prefix == full[:len(prefix)]
 
 
+def test_ranked_prefix_widens_its_threshold_when_too_few_fall_under_it():
+    pool, seed = list(range(1, 20001)), fairness.derive_seed(SECRET, "narrow")
+    # a threshold that expects half of what is asked for: too few the first time, then doubled
+    prefix = fairness.ranked_prefix(pool, seed, 100, spare=(0.5, 0))
+    assert len(prefix) >= 100 and prefix == fairness.ranked(pool, seed)[:len(prefix)]
+
+
 def test_the_lazy_order_reads_like_the_full_order():
     pool, seed = list(range(1, 3001)), fairness.derive_seed(SECRET, ENTROPY)
     full, order = fairness.ranked(pool, seed), fairness.Order(pool, seed)
