@@ -2,6 +2,7 @@
 conflicts, each exclusion with all its reason codes (grouped by code: record v2), from a
 constant number of queries whatever the pool size — one SQL pass over the members (see
 eligible_pool)."""
+import json
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -26,6 +27,7 @@ DRAWN_STATUSES = (Draw.Status.INVITING, Draw.Status.COMPLETE, Draw.Status.EXHAUS
 class PoolResult:
     pool_ids: list = field(default_factory=list)
     by_reason: dict = field(default_factory=dict)  # {reason code: [sorted expert ids]}, codes in REASON_CODES order
+    members: int = 0  # active members considered (each is either in the pool or excluded)
 
     @property
     def exclusions(self):
@@ -34,7 +36,7 @@ class PoolResult:
 
     @property
     def excluded_count(self):
-        return len(fairness.excluded_ids(self.by_reason, fairness.V2))
+        return self.members - len(self.pool_ids)
 
 
 def field_codes_with_descendants(fields):
@@ -162,19 +164,21 @@ def eligible_pool(draw, *, now=None):
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
         for row in members.values(*aliases).annotate(ids=StringAgg(Cast("pk", CharField()), delimiter=",")):
-            groups.append((tuple(row[a] for a in aliases), list(map(int, row["ids"].split(",")))))
+            # "1,2,3" → [1, 2, 3]: the JSON parser (C) reads 100 000 ids in ~10 ms, split + int in ~25
+            groups.append((tuple(row[a] for a in aliases), json.loads(f"[{row['ids']}]")))
     else:
         grouped = {}
         for pk, *hits in members.values_list("pk", *aliases):
             grouped.setdefault(tuple(hits), []).append(pk)
         groups = list(grouped.items())
 
-    pool_ids, by_reason = [], {code: [] for code in codes}
+    pool_ids, by_reason, members = [], {code: [] for code in codes}, 0
     for hits, ids in groups:
+        members += len(ids)
         failed = [code for code, hit in zip(codes, hits) if hit]
         if not failed:
             pool_ids += ids
         for code in failed:
             by_reason[code] += ids
     pool_ids.sort()
-    return PoolResult(pool_ids, {code: sorted(ids) for code, ids in by_reason.items() if ids})
+    return PoolResult(pool_ids, {code: sorted(ids) for code, ids in by_reason.items() if ids}, members)
