@@ -22,15 +22,32 @@ def draw_algorithm(draw):
     return (draw.policy_snapshot or {}).get("draw_algorithm", fairness.V1)
 
 
+def store_exclusions(by_reason):
+    """How a v2 draw keeps its exclusions in the database: {code: "id,id,…"}. A JSON string is
+    one token for PostgreSQL's jsonb parser; 100 000 ids as JSON numbers take it ~3× longer to
+    write and to read. The record (and the pool hash) list them as numbers: `frozen_exclusions`."""
+    return {code: ",".join(map(str, ids)) for code, ids in by_reason.items()}
+
+
+def frozen_exclusions(draw):
+    """The exclusions as the record states them: v1 {"<id>": [codes]}, v2 {code: [ids]}."""
+    import json
+
+    exclusions = draw.exclusions or {}
+    if draw_algorithm(draw) == fairness.V1:
+        return dict(exclusions)
+    return {code: json.loads(f"[{ids}]") if isinstance(ids, str) else list(ids) for code, ids in exclusions.items()}
+
+
 def exclusions_by_expert(draw):
     """{"<id>": [reason codes]} of the frozen exclusions, whatever the record version."""
     from .pool import REASON_CODES
 
-    return fairness.exclusions_by_expert(draw.exclusions, draw_algorithm(draw), REASON_CODES)
+    return fairness.exclusions_by_expert(frozen_exclusions(draw), draw_algorithm(draw), REASON_CODES)
 
 
 def excluded_ids(draw):
-    return fairness.excluded_ids(draw.exclusions, draw_algorithm(draw))
+    return fairness.excluded_ids(frozen_exclusions(draw), draw_algorithm(draw))
 
 
 def frozen_conditions(draw):
@@ -54,7 +71,7 @@ def build_record(draw, *, public=False):
         "status": draw.status,
         "conditions": frozen_conditions(draw),
         "pool": list(draw.pool or []),
-        "exclusions": dict(draw.exclusions or {}),
+        "exclusions": frozen_exclusions(draw),
         "pool_hash": draw.pool_hash,
         "secret_hash": draw.secret_hash,
         "secret": draw.secret if drawn else "",

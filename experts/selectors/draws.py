@@ -147,7 +147,7 @@ def exclusions_by_reason(draw):
     """{reason code: [ids]} of the frozen exclusions (records v1 and v2)."""
     from ..draws.fairness import exclusions_by_reason as by_reason
 
-    return by_reason(draw.exclusions, record.draw_algorithm(draw))
+    return by_reason(record.frozen_exclusions(draw), record.draw_algorithm(draw))
 
 
 def record_exclusions_by_expert(draw):

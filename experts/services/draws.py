@@ -27,7 +27,7 @@ from portal.permissions import has, require, users_with
 
 from ..draws import fairness
 from ..draws.pool import draw_conditions, eligible_pool, target_count
-from ..draws.record import frozen_conditions
+from ..draws.record import frozen_conditions, store_exclusions
 from ..models import Booking, Draw, ExitTrigger, Expert, ExpertField, ExpertProfile, Invitation
 from ..models.pool import TITLE_RANK
 from ..workflows import DRAW_FLOW, INVITATION_FLOW
@@ -301,7 +301,7 @@ def freeze_pool(draw, *, actor, now=None):
         draw.policy_snapshot = {**(draw.policy_snapshot or {}), "draw_conditions": conditions,
                                 "draw_algorithm": fairness.ALGORITHM}
         draw.pool = result.pool_ids
-        draw.exclusions = result.by_reason  # v2: {reason code: [ids]}
+        draw.exclusions = store_exclusions(result.by_reason)  # v2: {reason code: "id,id,…"}
         draw.pool_hash = fairness.pool_hash(draw.pk, draw.body.key, result.pool_ids, result.by_reason, conditions,
                                             fairness.ALGORITHM)
         draw.secret = secret

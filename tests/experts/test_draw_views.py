@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 import portal.urls
 from experts import urls as experts_urls
 from experts.draws import fairness
+from experts.draws.record import frozen_exclusions
 from experts.models import Application, Draw, Expert, ExpertField, Invitation
 from experts.services.admission import admit
 from experts.views import draws as draw_views
@@ -648,7 +649,7 @@ def test_operator_opens_freezes_and_supervisor_draws(client, home, people, exper
     response = client.post(reverse("experts:draw-freeze", args=[HOME, draw.pk]))
     draw.refresh_from_db()
     assert response.status_code == 302 and draw.status == Draw.Status.COMMITTED
-    assert experts[0].pk not in draw.pool and experts[0].pk in draw.exclusions["written_request"]
+    assert experts[0].pk not in draw.pool and experts[0].pk in frozen_exclusions(draw)["written_request"]
     html = client.get(reverse("experts:draw-detail", args=[HOME, draw.pk])).content.decode()
     assert draw.pool_hash in html and "被检查单位书面申请回避：1" in html
 
