@@ -3,8 +3,11 @@
 
     python3 tools/verify_draw.py record.json
 
-Re-derives the draw "quorum-draw-v1" from the record: the pool commitment
-(SHA-256 of the canonical pool, exclusions and conditions), the secret commitment
+Re-derives the draw ("quorum-draw-v2", or "quorum-draw-v1" for records frozen before
+it) from the record: the pool commitment (SHA-256 of the canonical pool, exclusions
+and conditions; the exclusions list the reason codes per expert id in v1
+{"<id>": [codes]} and the expert ids per reason code in v2 {code: [sorted ids]}),
+the secret commitment
 (SHA-256 of the revealed secret), seed = SHA-256(secret ‖ entropy), the order of the
 pool by SHA-256(seed ‖ id), and checks that the picks walk that order from rank 1 with
 no gap, that no more experts are invited than the committed number, and that the panel
@@ -18,7 +21,7 @@ import hashlib
 import json
 import sys
 
-ALGORITHM = "quorum-draw-v1"
+ALGORITHMS = ("quorum-draw-v1", "quorum-draw-v2")
 WALK = ("invited", "skipped")
 DROP = ("declined", "conflict", "expired", "cancelled")
 
@@ -35,8 +38,9 @@ def check(record):
     """Return the selected expert ids, or raise Mismatch naming the first problem."""
     if not isinstance(record, dict):
         raise Mismatch("malformed record: not an object")
-    if record.get("algorithm") != ALGORITHM:
-        raise Mismatch("algorithm: expected %r, got %r" % (ALGORITHM, record.get("algorithm")))
+    algorithm = record.get("algorithm")
+    if algorithm not in ALGORITHMS:
+        raise Mismatch("algorithm: expected one of %s, got %r" % (", ".join(ALGORITHMS), algorithm))
     pool = record["pool"]
     if not isinstance(pool, list) or not all(type(i) is int for i in pool):
         raise Mismatch("pool: must be a list of integer ids")
@@ -45,12 +49,24 @@ def check(record):
     exclusions = record["exclusions"]
     if not isinstance(exclusions, dict):
         raise Mismatch("exclusions: must be an object")
-    both = sorted(set(pool) & set(int(k) for k in exclusions))
+    if algorithm == "quorum-draw-v1":
+        excluded = set(int(k) for k in exclusions)
+        canonical_exclusions = {str(k): list(v) for k, v in exclusions.items()}
+    else:
+        excluded = set()
+        for code, ids in exclusions.items():
+            if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+                raise Mismatch("exclusions: %s must list integer ids" % code)
+            if ids != sorted(set(ids)):
+                raise Mismatch("exclusions: the ids under %s must be sorted and unique" % code)
+            excluded.update(ids)
+        canonical_exclusions = {str(code): ids for code, ids in exclusions.items()}
+    both = sorted(set(pool) & excluded)
     if both:
         raise Mismatch("exclusions: expert %d is both in the pool and excluded" % both[0])
     canonical = json.dumps({
-        "algorithm": ALGORITHM, "draw": record["draw"], "body": record["body"], "pool": pool,
-        "exclusions": {str(k): list(v) for k, v in exclusions.items()},
+        "algorithm": algorithm, "draw": record["draw"], "body": record["body"], "pool": pool,
+        "exclusions": canonical_exclusions,
         "conditions": record["conditions"] or {},
     }, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     if sha256_hex(canonical) != record["pool_hash"]:

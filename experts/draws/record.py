@@ -2,7 +2,10 @@
 tools/verify_draw.py), plus descriptive fields that verification ignores.
 
 The full record (operator, supervisor, approvers) names the experts; the public record
-carries expert ids only (exclusion reasons are codes, never names)."""
+carries expert ids only (exclusion reasons are codes, never names). Draws frozen since
+record v2 carry `policy_snapshot["draw_algorithm"] == "quorum-draw-v2"` and store their
+exclusions by reason ({code: [ids]}); older draws (no mark) stay v1 ({"<id>": [codes]}) and
+are shown and verified as such."""
 from ..models import Draw, Invitation
 from . import fairness
 
@@ -12,6 +15,39 @@ ACTIVE_INVITATIONS = (Invitation.Status.INVITED, Invitation.Status.ACCEPTED)
 
 def is_drawn(draw):
     return draw.mode == Draw.Mode.RANDOM and draw.status in REVEALED and bool(draw.seed)
+
+
+def draw_algorithm(draw):
+    """The algorithm the draw was frozen with (draws frozen before v2 carry no mark: v1)."""
+    return (draw.policy_snapshot or {}).get("draw_algorithm", fairness.V1)
+
+
+def store_exclusions(by_reason):
+    """How a v2 draw keeps its exclusions in the database: {code: "id,id,…"}. A JSON string is
+    one token for PostgreSQL's jsonb parser; 100 000 ids as JSON numbers take it ~3× longer to
+    write and to read. The record (and the pool hash) list them as numbers: `frozen_exclusions`."""
+    return {code: ",".join(map(str, ids)) for code, ids in by_reason.items()}
+
+
+def frozen_exclusions(draw):
+    """The exclusions as the record states them: v1 {"<id>": [codes]}, v2 {code: [ids]}."""
+    import json
+
+    exclusions = draw.exclusions or {}
+    if draw_algorithm(draw) == fairness.V1:
+        return dict(exclusions)
+    return {code: json.loads(f"[{ids}]") if isinstance(ids, str) else list(ids) for code, ids in exclusions.items()}
+
+
+def exclusions_by_expert(draw):
+    """{"<id>": [reason codes]} of the frozen exclusions, whatever the record version."""
+    from .pool import REASON_CODES
+
+    return fairness.exclusions_by_expert(frozen_exclusions(draw), draw_algorithm(draw), REASON_CODES)
+
+
+def excluded_ids(draw):
+    return fairness.excluded_ids(frozen_exclusions(draw), draw_algorithm(draw))
 
 
 def frozen_conditions(draw):
@@ -28,14 +64,14 @@ def panel_ids(draw):
 def build_record(draw, *, public=False):
     drawn = is_drawn(draw)
     record = {
-        "algorithm": fairness.ALGORITHM,
+        "algorithm": draw_algorithm(draw),
         "draw": draw.pk,
         "body": draw.body.key,
         "number": draw.number,
         "status": draw.status,
         "conditions": frozen_conditions(draw),
         "pool": list(draw.pool or []),
-        "exclusions": dict(draw.exclusions or {}),
+        "exclusions": frozen_exclusions(draw),
         "pool_hash": draw.pool_hash,
         "secret_hash": draw.secret_hash,
         "secret": draw.secret if drawn else "",
@@ -52,7 +88,7 @@ def build_record(draw, *, public=False):
         "how_to_verify": "python3 tools/verify_draw.py record.json",
     }
     if not public:
-        ids = {p["expert"] for p in record["picks"]} | {int(k) for k in record["exclusions"]}
+        ids = {p["expert"] for p in record["picks"]} | excluded_ids(draw)
         from ..models import Expert
 
         names = dict(Expert.objects.filter(pk__in=ids).values_list("pk", "public_name"))

@@ -143,17 +143,42 @@ def expert_names(ids):
     return dict(Expert.objects.filter(pk__in=ids).values_list("pk", "public_name"))
 
 
+def exclusions_by_reason(draw):
+    """{reason code: [ids]} of the frozen exclusions (records v1 and v2)."""
+    from ..draws.fairness import exclusions_by_reason as by_reason
+
+    return by_reason(record.frozen_exclusions(draw), record.draw_algorithm(draw))
+
+
+def record_exclusions_by_expert(draw):
+    return record.exclusions_by_expert(draw)
+
+
+def record_excluded_ids(draw):
+    return record.excluded_ids(draw)
+
+
+def excluded_count(draw):
+    """How many experts the frozen pool excluded (each counted once)."""
+    return len(record.excluded_ids(draw))
+
+
 def exclusion_summary(draw):
     """[(label, count)] of the frozen exclusions, by reason (an expert may have several)."""
-    counts = Counter(code for codes in (draw.exclusions or {}).values() for code in codes)
+    counts = {code: len(ids) for code, ids in exclusions_by_reason(draw).items()}
     return [(reason_label(code), n) for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
+EXCLUSION_ROWS_SHOWN = 200  # a pool of 100 000 excludes tens of thousands: the full list is in the record JSON
+
+
 def exclusion_rows(draw, names):
-    """[(expert id, name, [labels])] for the operator, supervisor and approvers."""
+    """[(expert id, name, [labels])] for the operator, supervisor and approvers: the first
+    EXCLUSION_ROWS_SHOWN excluded experts by id (the full list is in the record JSON)."""
     rows = []
-    for key, codes in sorted((draw.exclusions or {}).items(), key=lambda kv: int(kv[0])):
-        rows.append((int(key), names.get(int(key), ""), [reason_label(c) for c in codes]))
+    by_expert = record_exclusions_by_expert(draw)
+    for key in sorted(by_expert, key=int)[:EXCLUSION_ROWS_SHOWN]:
+        rows.append((int(key), names.get(int(key), ""), [reason_label(c) for c in by_expert[key]]))
     return rows
 
 
@@ -179,7 +204,7 @@ def _moment(value):
 
 
 def ids_for_names(draw, invitation_list):
-    ids = {int(k) for k in (draw.exclusions or {})}
+    ids = set(sorted(record_excluded_ids(draw))[:EXCLUSION_ROWS_SHOWN])  # the rows exclusion_rows shows
     ids.update(p["expert"] for p in (draw.picks or []) if "expert" in p)
     ids.difference_update(i.expert_id for i in invitation_list)  # names of invitations come with them
     return ids

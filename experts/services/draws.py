@@ -27,7 +27,7 @@ from portal.permissions import has, require, users_with
 
 from ..draws import fairness
 from ..draws.pool import draw_conditions, eligible_pool, target_count
-from ..draws.record import frozen_conditions
+from ..draws.record import frozen_conditions, store_exclusions
 from ..models import Booking, Draw, ExitTrigger, Expert, ExpertField, ExpertProfile, Invitation
 from ..models.pool import TITLE_RANK
 from ..workflows import DRAW_FLOW, INVITATION_FLOW
@@ -89,8 +89,11 @@ def _lines(value):
 
 def _lock(draw):
     # lock the draw row only: locking the joined body row too would serialise a whole body and
-    # deadlock against the FOR KEY SHARE locks that inserts referencing the body take
-    return Draw.objects.select_for_update(of=("self",)).select_related("body").get(pk=draw.pk)
+    # deadlock against the FOR KEY SHARE locks that inserts referencing the body take.
+    # The frozen exclusions (up to one id per member) are written once by freeze_pool and never
+    # read by a state change: not loaded here (a save() then leaves them alone).
+    return (Draw.objects.select_for_update(of=("self",)).select_related("body").defer("exclusions")
+            .get(pk=draw.pk))
 
 
 def _walk_lock(body_id):
@@ -290,14 +293,17 @@ def freeze_pool(draw, *, actor, now=None):
             raise DrawError(_("指定专家不经过随机抽取。"))
         conditions = draw_conditions(draw)
         result = eligible_pool(draw, now=now)
+        excluded = result.excluded_count
         if not result.pool_ids:
             raise DrawError(_("没有符合条件的专家（已排除 %(n)s 人），无法冻结专家池。请调整抽取条件。")
-                            % {"n": len(result.exclusions)})
+                            % {"n": excluded})
         secret = fairness.new_secret()
-        draw.policy_snapshot = {**(draw.policy_snapshot or {}), "draw_conditions": conditions}
+        draw.policy_snapshot = {**(draw.policy_snapshot or {}), "draw_conditions": conditions,
+                                "draw_algorithm": fairness.ALGORITHM}
         draw.pool = result.pool_ids
-        draw.exclusions = result.exclusions
-        draw.pool_hash = fairness.pool_hash(draw.pk, draw.body.key, result.pool_ids, result.exclusions, conditions)
+        draw.exclusions = store_exclusions(result.by_reason)  # v2: {reason code: "id,id,…"}
+        draw.pool_hash = fairness.pool_hash(draw.pk, draw.body.key, result.pool_ids, result.by_reason, conditions,
+                                            fairness.ALGORITHM)
         draw.secret = secret
         draw.secret_hash = fairness.secret_hash(secret)
         draw.status = S.COMMITTED
@@ -305,7 +311,7 @@ def freeze_pool(draw, *, actor, now=None):
         draw.save(update_fields=["policy_snapshot", "pool", "exclusions", "pool_hash", "secret", "secret_hash",
                                  "status", "committed_at"])
         audit.record(actor, "experts.draw.freeze", draw, body=draw.body, now=now, data={
-            "pool_size": len(result.pool_ids), "excluded": len(result.exclusions),
+            "pool_size": len(result.pool_ids), "excluded": excluded,
             "pool_hash": draw.pool_hash, "secret_hash": draw.secret_hash})
         notify.later([draw.supervisor], "draw_committed", draw, body=draw.body,
                      subject=_("请见证专家抽取：%(n)s") % {"n": draw.number},
@@ -348,10 +354,11 @@ def _walked(draw):
 
 
 def _candidate_info(chunk, by_field):
-    statuses = dict(Expert.objects.filter(pk__in=chunk).values_list("pk", "status"))
+    # order_by(): Expert's default ordering (body, certificate) would join and sort the bodies
+    statuses = dict(Expert.objects.filter(pk__in=chunk).order_by().values_list("pk", "status"))
     codes = {}
     if by_field:
-        rows = Expert.fields.through.objects.filter(expert_id__in=chunk).values_list(
+        rows = Expert.fields.through.objects.filter(expert_id__in=chunk).order_by().values_list(
             "expert_id", "expertfield__code", "expertfield__parent__code")
         for expert_id, code, parent in rows:
             codes.setdefault(expert_id, set()).update(c for c in (code, parent) if c)
@@ -386,11 +393,11 @@ def _insert(draw, picks, now):
 def _walk(draw, slots, now):
     """Walk the draw's order from the next rank until `slots` are filled or the order ends."""
     by_field = not (len(slots) == 1 and "" in slots)
-    order = fairness.ranked(draw.pool, draw.seed)
+    order = fairness.Order(draw.pool, draw.seed)  # ranked as far as the walk reads it
     idx = _walked(draw)
     result = WalkResult()
     while sum(slots.values()) > 0 and idx < len(order):
-        chunk = order[idx: idx + max(2 * sum(slots.values()), 10)]
+        chunk = order.take(idx, idx + max(2 * sum(slots.values()), 10))
         statuses, codes = _candidate_info(chunk, by_field)
         # optimistic: plan the chunk assuming no booking clash, insert it in one go
         plan, trial = [], dict(slots)
@@ -464,9 +471,9 @@ def _alert_complete(draw, now):
 
 def _deliver_invitations(invitation_ids):
     """After commit: hand the new invitations to the invitation channel (in-app, e-mail, link)."""
-    from .invitations import send_invitations
+    from .invitations import send_invitation_ids
 
-    send_invitations(list(Invitation.objects.filter(pk__in=invitation_ids).only("pk", "status")))
+    send_invitation_ids(invitation_ids)
 
 
 def _send_later(invitations):

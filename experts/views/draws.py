@@ -232,7 +232,7 @@ class DrawDetailView(DrawMixin, TemplateView):
             "walk": selectors.walk_rows(draw, names if show_names else None),
             "exclusion_summary": selectors.exclusion_summary(draw),
             "exclusion_rows": selectors.exclusion_rows(draw, names) if full else [],
-            "excluded_count": len(draw.exclusions or {}),
+            "excluded_count": selectors.excluded_count(draw),
             "frozen": bool(draw.pool_hash),
             "pool_target": pool_target(draw),
             "pool_short": bool(draw.pool_hash) and draw.mode == Draw.Mode.RANDOM and len(draw.pool) < pool_target(draw),
@@ -371,7 +371,7 @@ class PdfView(DrawMixin, View):
             "draw": draw, "body": self.body, "walk": selectors.walk_rows(draw, names),
             "panel": selectors.panel(invitation_list), "invitations": invitation_list,
             "fields": list(draw.fields.all()), "needs": DrawDetailView._needs(draw), **condition_labels(draw),
-            "exclusion_summary": selectors.exclusion_summary(draw), "excluded_count": len(draw.exclusions or {}),
+            "exclusion_summary": selectors.exclusion_summary(draw), "excluded_count": selectors.excluded_count(draw),
             "printed_at": timezone.localtime(),
         }
         response = HttpResponse(render_pdf("experts/pdf/draw_record.html", ctx), content_type="application/pdf")

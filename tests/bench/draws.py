@@ -1,18 +1,24 @@
-"""`make bench`, part "Draws": the random-draw services on the seeded xx-random pool, in-process
+"""`make bench`, part "Draws": the random-draw services on the xx-random pool, in-process
 against the bench database (PostgreSQL). Called by tests/bench/run.py after seeding
-(`seed_demo`, `seed_scale --experts N`: about a third of the N experts are xx-random members).
+(`seed_demo`, `seed_scale --experts N`: about a third of the N experts are xx-random members);
+the pool is then topped up to BENCH_DRAW_POOL active members (100 000 by default, bulk inserts
+of experts.scale.create_experts into xx-random alone, then ANALYZE), the size issue 5 names.
 
-(a) One draw of 10 — server time. Conditions (a field with its sub-fields none, a minimum title
+(a) One draw of 10 — server time. Conditions (a field with its sub-fields, a minimum title
     level), recusal (the reviewed unit and a partner unit as employers, a written exclusion of 3
     experts, plus the bookings of the earlier repetitions on the same day) and rotation (the
     xx-random policy: selected in the last 2 consecutive draws → sits out). Before every
-    measured draw two small "rotation" draws run (the same conditions, everybody but 12
-    eligible experts excluded in writing, 10 drawn each on their own day), so that at least 8
-    experts were selected in both of the last two draws and rotation really excludes someone.
-    Timed: `freeze_pool` (the eligible pool and the commitment) + `enter_entropy` (seed, order,
-    10 invitations and bookings, and the after-commit hand-over of the invitations to the
-    notification channels), REPEATS times; median and SQL query count (CaptureQueriesContext),
-    with the after-commit delivery's share counted apart.
+    measured draw two finished draws are recorded directly (rows, not services: the setup is not
+    measured) in which the same 10 experts of the eligible pool were selected, so that rotation
+    really excludes them. Timed separately, REPEATS times:
+      freeze = `freeze_pool` (the eligible pool with every exclusion's reasons, the commitment,
+               the stored snapshot, audit, the supervisor's notification);
+      draw   = `enter_entropy` (seed, order, 10 invitations and bookings, audit) INCLUDING the
+               after-commit hand-over of the 10 invitations to the notification channels (in-app
+               notification + delivery rows; shown apart as "hand-over");
+      total  = freeze + draw (in the portal they are two requests: the operator freezes, later
+               the supervisor enters the public entropy).
+    Median and p95 of each, SQL queries per step (CaptureQueriesContext).
 
 (b) CONCURRENT draw requests at once: one thread each (its own database connection, closed at
     the end) creating + freezing + drawing a draw of 3 for the same engagement day on the same
@@ -22,7 +28,8 @@ against the bench database (PostgreSQL). Called by tests/bench/run.py after seed
     and double bookings — no expert may hold two Booking rows on one day (the unique constraint
     guarantees it) nor two invitations for draws on that day.
 
-Knobs (environment): BENCH_DRAW_REPEATS (5), BENCH_DRAW_CONCURRENT (100),
+Knobs (environment): BENCH_DRAW_POOL (100000; 0 = keep the seeded pool), BENCH_DRAW_REPEATS (20),
+BENCH_DRAW_CONCURRENT (100),
 BENCH_DRAW_CONNECTIONS (cap of simultaneous connections; default: what the server has free,
 minus a margin of 25, at most BENCH_DRAW_CONCURRENT)."""
 import os
@@ -35,10 +42,11 @@ from datetime import timedelta
 BODY = "xx-random"
 SECRETARIAT = "sec-xx-random"
 SUPERVISOR = "supervisor"
-REPEATS = int(os.environ.get("BENCH_DRAW_REPEATS", "5"))
+REPEATS = int(os.environ.get("BENCH_DRAW_REPEATS", "20"))
+POOL = int(os.environ.get("BENCH_DRAW_POOL", "100000"))
 CONCURRENT = int(os.environ.get("BENCH_DRAW_CONCURRENT", "100"))
 NEEDED_SINGLE, NEEDED_CONCURRENT = 10, 3
-ROTATION_POOL = 12  # experts left in the small rotation draws (10 of them drawn each time)
+ROTATION_GROUP = 10  # experts selected in both of the last two draws before each measured draw
 CONNECTION_MARGIN = 25  # connections left free for everything else on the server
 
 # (a) conditions and recusal of the measured draw of 10
@@ -46,7 +54,7 @@ SINGLE = {
     "field": "materials", "min_title_level": "deputy_senior",
     "reviewed_unit": "新县质量技术研究院", "partner_units": ["郑州市质量技术研究院"],
 }
-# (b) a narrower pool: about as many eligible experts (334 with 20 000 seeded) as the CONCURRENT × 3 seats
+# (b) a narrower pool (334 eligible with 20 000 seeded, a few thousand with the 100 000 pool)
 CONCURRENT_CONDITIONS = {"field": "policy-law", "min_title_level": "senior", "regions": ["信阳市", "深圳市"]}
 
 
@@ -75,6 +83,51 @@ def _people():
 
 def _ms(seconds):
     return seconds * 1000.0
+
+
+def _stats(values):
+    """(median, p95) of a list of seconds, in ms (p95: nearest rank)."""
+    ordered = sorted(values)
+    p95 = ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+    return _ms(statistics.median(ordered)), _ms(p95)
+
+
+def top_up_pool(body):
+    """Active xx-random members up to POOL (bulk inserts), then fresh planner statistics."""
+    from django.db import connection
+
+    from experts.models import Expert
+    from experts.scale import create_experts
+
+    have = Expert.objects.filter(body=body, status=Expert.Status.ACTIVE).count()
+    missing = max(0, POOL - have)
+    t0 = time.perf_counter()
+    if missing:
+        create_experts(missing, bodies=(BODY,))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"before": have, "added": missing, "seconds": time.perf_counter() - t0}
+
+
+def _record_rotation_draws(body, sec, supervisor, experts, day, tag):
+    """Two finished random draws of the body, each having selected `experts` (rows written
+    directly: setup, not measured). They are the body's latest drawn draws, so the next draw's
+    rotation (2 consecutive selections → sits out) excludes these experts."""
+    from django.utils import timezone
+
+    from experts.models import Draw, Invitation
+
+    now = timezone.now()
+    for k in range(2):
+        draw = Draw.objects.create(
+            body=body, number=f"（压测）轮换 {tag}-{k + 1}", mode=Draw.Mode.RANDOM, status=Draw.Status.COMPLETE,
+            purpose="inspection", title=f"（压测）轮换前置抽取 {tag}-{k + 1}", reviewed_unit="某单位",
+            engagement_start=day + timedelta(days=k), engagement_end=day + timedelta(days=k), place="某地",
+            needed=len(experts), reply_hours=72, supervisor=supervisor, operator=sec,
+            policy_snapshot=body.policy.snapshot(), drawn_at=now + timedelta(microseconds=k), completed_at=now)
+        Invitation.objects.bulk_create([
+            Invitation(draw=draw, expert_id=pk, rank=n + 1, status=Invitation.Status.ACCEPTED, invited_at=now,
+                       reply_by=now + timedelta(hours=72), replied_at=now) for n, pk in enumerate(experts)])
 
 
 # ----------------------------------------------------------------------------------- (a)
@@ -110,6 +163,30 @@ class _DeliveryMeter:
         self.seconds, self.queries = 0.0, 0
 
 
+class _PoolMeter:
+    """Wraps experts.services.draws.eligible_pool (inside freeze_pool) to time it apart."""
+
+    def __init__(self):
+        from experts.services import draws as services
+
+        self.services, self.original = services, services.eligible_pool
+        self.seconds = 0.0
+
+    def __enter__(self):
+        def metered(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return self.original(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - t0
+
+        self.services.eligible_pool = metered
+        return self
+
+    def __exit__(self, *exc):
+        self.services.eligible_pool = self.original
+
+
 def _eligible_ids(body, field, min_level, units):
     """Active members with the field and at least the title level, not employed by `units`."""
     from experts.models import Expert
@@ -126,7 +203,7 @@ def single_draw(body, sec, supervisor, fields, today):
     from django.test.utils import CaptureQueriesContext
 
     from experts.draws.fairness import verify_record
-    from experts.draws.record import build_record
+    from experts.draws.record import build_record, exclusions_by_expert
     from experts.models import Expert
     from experts.services import draws as services
 
@@ -134,31 +211,25 @@ def single_draw(body, sec, supervisor, fields, today):
     units = [SINGLE["reviewed_unit"], *SINGLE["partner_units"]]
     eligible = _eligible_ids(body, field, SINGLE["min_title_level"], units)
     written = eligible[:3]
-    rotation_group = eligible[3:3 + ROTATION_POOL]
-    everyone = list(Expert.objects.filter(body=body, status=Expert.Status.ACTIVE).values_list("pk", flat=True))
-    keep = set(rotation_group)
-    rotation_excluded = list(Expert.objects.filter(pk__in=[pk for pk in everyone if pk not in keep]))
+    rotation_group = eligible[3:3 + ROTATION_GROUP]
+    members = Expert.objects.filter(body=body, status=Expert.Status.ACTIVE).count()
     written_experts = list(Expert.objects.filter(pk__in=written))
     day = today + timedelta(days=40)
     conditions = {"min_title_level": SINGLE["min_title_level"]}
 
     rows = []
-    with _DeliveryMeter() as meter:
+    with _DeliveryMeter() as meter, _PoolMeter() as pool_meter:
         for rep in range(REPEATS):
-            # two small draws: most of rotation_group is selected in both → rotation applies next
-            for k in range(2):
-                small = services.create_draw(
-                    body, actor=sec, fields=[field], excluded_experts=rotation_excluded,
-                    data=_data(supervisor, day=today + timedelta(days=100 + 2 * rep + k), needed=NEEDED_SINGLE,
-                               title=f"（压测）轮换前置抽取 {rep + 1}-{k + 1}", **conditions))
-                small = services.freeze_pool(small, actor=sec)
-                services.enter_entropy(small, actor=supervisor, value=f"rotation-{rep}-{k}", source="压测")
+            _record_rotation_draws(body, sec, supervisor, rotation_group, today + timedelta(days=100 + 2 * rep),
+                                   f"{time.time_ns() % 10**9}-{rep + 1}")
             draw = services.create_draw(
                 body, actor=sec, fields=[field], excluded_experts=written_experts,
                 data=_data(supervisor, day=day, needed=NEEDED_SINGLE, title=f"（压测）抽取 10 人 第 {rep + 1} 次",
                            reviewed_unit=SINGLE["reviewed_unit"], partner_units=SINGLE["partner_units"],
                            **conditions))
             meter.reset()
+            pool_meter.seconds = 0.0
+            load = os.getloadavg()[0]
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
                 draw = services.freeze_pool(draw, actor=sec)
@@ -168,15 +239,16 @@ def single_draw(body, sec, supervisor, fields, today):
                 t2 = time.perf_counter()
             draw.refresh_from_db()
             result = verify_record(build_record(draw, public=True))
-            reasons = Counter(code for codes in draw.exclusions.values() for code in codes)
+            reasons = Counter(code for codes in exclusions_by_expert(draw).values() for code in codes)
             rows.append({
                 "freeze": t1 - t0, "draw": t2 - t1, "total": t2 - t0, "deliver": meter.seconds,
+                "pool_query": pool_meter.seconds, "load": load,
                 "q_freeze": n_freeze, "q_draw": len(ctx.captured_queries) - n_freeze - meter.queries,
                 "q_deliver": meter.queries, "invited": draw.invitations.count(), "status": draw.status,
-                "pool": len(draw.pool), "excluded": len(draw.exclusions), "reasons": reasons,
-                "verified": result.ok,
+                "pool": len(draw.pool), "excluded": sum(1 for _ in exclusions_by_expert(draw)), "reasons": reasons,
+                "verified": result.ok, "algorithm": build_record(draw, public=True)["algorithm"],
             })
-    return {"rows": rows, "members": len(everyone), "rotation_setting":
+    return {"rows": rows, "members": members, "rotation_setting":
             int((draw.policy_snapshot or {}).get("rotation_consecutive_draws") or 0)}
 
 
@@ -278,6 +350,7 @@ def run(log):
 
     body, sec, supervisor, fields = _people()
     today = timezone.localdate()
+    grown = top_up_pool(body) if POOL else None
     a = single_draw(body, sec, supervisor, fields, today)
     connection.close()
     b = concurrent_draws(body, sec, supervisor, fields, today)
@@ -288,23 +361,35 @@ def run(log):
     log("-----")
     rows = a["rows"]
     last = rows[-1]
-    med = {k: statistics.median(r[k] for r in rows) for k in ("freeze", "draw", "total", "deliver")}
+    if grown:
+        log(f"pool: {BODY} topped up from {grown['before']} to {grown['before'] + grown['added']} active members "
+            f"({grown['added']} bulk-inserted, with ANALYZE, in {grown['seconds']:.0f}s)")
     log(f"(a) one draw of {NEEDED_SINGLE} from the {BODY} pool ({a['members']} active members), "
-        f"{len(rows)} repetitions, in-process:")
-    log(f"    conditions: field {SINGLE['field']}, title >= {SINGLE['min_title_level']}; recusal: reviewed unit "
-        f"{SINGLE['reviewed_unit']} + partner {SINGLE['partner_units'][0]} (employer), 3 written exclusions, "
-        f"earlier repetitions' bookings that day; rotation: {a['rotation_setting']} consecutive draws")
+        f"{len(rows)} repetitions, in-process, record {last['algorithm']}:")
+    log(f"    conditions: field {SINGLE['field']} (and sub-fields), title >= {SINGLE['min_title_level']}; recusal: "
+        f"reviewed unit {SINGLE['reviewed_unit']} + partner {SINGLE['partner_units'][0]} (employer, relation), "
+        f"3 written exclusions, earlier repetitions' bookings that day; rotation: {a['rotation_setting']} "
+        f"consecutive draws ({ROTATION_GROUP} experts selected in both)")
     log(f"    eligible pool {last['pool']} experts, excluded {last['excluded']} (last repetition): "
         + ", ".join(f"{code} {n}" for code, n in sorted(last["reasons"].items())))
-    log(f"    server time median {_ms(med['total']):.1f} ms (freeze_pool {_ms(med['freeze']):.1f} ms + "
-        f"enter_entropy {_ms(med['draw']):.1f} ms, of which after-commit hand-over of the {NEEDED_SINGLE} "
-        f"invitations {_ms(med['deliver']):.1f} ms); min {_ms(min(r['total'] for r in rows)):.1f}, "
-        f"max {_ms(max(r['total'] for r in rows)):.1f} ms")
+    steps = [("freeze", "freeze_pool: pool + reasons, commitment, snapshot, audit"),
+             ("pool_query", "  of which eligible_pool (one SQL pass over the members)"),
+             ("draw", f"enter_entropy: order, {NEEDED_SINGLE} invitations + bookings, audit, hand-over"),
+             ("deliver", f"  of which after-commit hand-over of the {NEEDED_SINGLE} invitations"),
+             ("total", "freeze + draw (two requests in the portal)")]
+    log(f"    server time over {len(rows)} runs           median      p95")
+    for key, label in steps:
+        med, p95 = _stats([r[key] for r in rows])
+        log(f"    {label:<62}{med:>8.1f} ms{p95:>8.1f} ms")
+    loads = [r["load"] for r in rows]
+    log(f"    machine: {os.cpu_count()} cores, 1-minute load average during the runs {min(loads):.1f}–{max(loads):.1f} "
+        f"(other processes share the cores: figures under load are higher)")
     log(f"    SQL queries per draw: freeze_pool {last['q_freeze']}, enter_entropy {last['q_draw']} "
-        f"(+ {last['q_deliver']} after commit: in-app notification + delivery rows for {NEEDED_SINGLE} invitations)")
-    log("    per repetition (ms total / queries freeze+draw+deliver / rotation excluded): " + "; ".join(
-        f"{_ms(r['total']):.0f} / {r['q_freeze']}+{r['q_draw']}+{r['q_deliver']} / {r['reasons'].get('rotation', 0)}"
-        for r in rows))
+        f"+ {last['q_deliver']} after commit (hand-over of {NEEDED_SINGLE} invitations in bulk) — "
+        f"the same whatever the pool size: no query per expert")
+    log("    per repetition (ms freeze+draw / queries freeze+draw+hand-over / rotation excluded): " + "; ".join(
+        f"{_ms(r['freeze']):.0f}+{_ms(r['draw']):.0f} / {r['q_freeze']}+{r['q_draw']}+{r['q_deliver']} / "
+        f"{r['reasons'].get('rotation', 0)}" for r in rows))
     bad = [i + 1 for i, r in enumerate(rows) if not r["verified"] or r["invited"] != NEEDED_SINGLE
            or r["status"] != "inviting"]
     if bad:
@@ -341,3 +426,15 @@ def run(log):
         log("FAIL: some concurrent draws did not verify or went missing")
         ok = False
     return ok
+
+
+if __name__ == "__main__":
+    # the draw part alone, against the database of the current settings (which must be a
+    # seeded PostgreSQL database: seed_demo, then seed_scale):
+    #   DJANGO_SETTINGS_MODULE=portal.settings.bench DATABASE_URL=… python -m tests.bench.draws
+    import sys
+
+    import django
+
+    django.setup()
+    sys.exit(0 if run(print) else 1)

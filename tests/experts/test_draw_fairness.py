@@ -12,12 +12,15 @@ SECRET = "ab" * 32
 ENTROPY = "2030-03-01 福彩3D 128"
 
 
-def synthetic_record(pool=tuple(range(101, 121)), invite=3, drops=(1,), skips=None):
+def synthetic_record(pool=tuple(range(101, 121)), invite=3, drops=(1,), skips=None, algorithm=fairness.V1):
     """A record as the services build it: walk the order, invite `invite`, drop the
-    invitations at the given walk positions, replace each from the next rank."""
+    invitations at the given walk positions, replace each from the next rank. v1 lists the
+    exclusions per expert, v2 per reason (the same facts)."""
     pool = sorted(pool)
     skips = skips or {}
     exclusions = {"7": ["employer"], "9": ["rotation", "booked"]}
+    if algorithm == fairness.V2:
+        exclusions = {"employer": [7], "rotation": [9], "booked": [9]}
     conditions = {"invite": invite, "needed": invite, "fields": ["policy-law"]}
     seed = fairness.derive_seed(SECRET, ENTROPY)
     order = fairness.ranked(pool, seed)
@@ -42,9 +45,9 @@ def synthetic_record(pool=tuple(range(101, 121)), invite=3, drops=(1,), skips=No
         active.remove(expert)
         walk()
     return {
-        "algorithm": "quorum-draw-v1", "draw": 42, "body": "xx-random", "number": "新工信专抽〔2030〕1号",
+        "algorithm": algorithm, "draw": 42, "body": "xx-random", "number": "新工信专抽〔2030〕1号",
         "conditions": conditions, "pool": pool, "exclusions": exclusions,
-        "pool_hash": fairness.pool_hash(42, "xx-random", pool, exclusions, conditions),
+        "pool_hash": fairness.pool_hash(42, "xx-random", pool, exclusions, conditions, algorithm),
         "secret_hash": fairness.secret_hash(SECRET), "secret": SECRET, "entropy": ENTROPY,
         "entropy_source": "福彩3D", "seed": seed, "picks": picks,
         "panel": [e for e in invited_order if e in active],
@@ -96,6 +99,8 @@ def _tamper(record, name):
     r = copy.deepcopy(record)
     if name == "pool":
         r["pool"] = r["pool"][:-1]
+    elif name == "exclusions" and r["algorithm"] == fairness.V2:
+        r["exclusions"]["participant"] = [0]
     elif name == "exclusions":
         r["exclusions"]["7"] = ["participant"]
     elif name == "pool_hash":
@@ -153,3 +158,74 @@ def test_inviting_beyond_the_committed_number_fails():
 def test_record_survives_a_json_round_trip():
     record = json.loads(json.dumps(synthetic_record(), ensure_ascii=False))
     assert fairness.verify_record(record).ok
+
+
+# ---------------------------------------------------------------------------
+# record version 2 (exclusions grouped by reason) and the partial ranking
+
+
+def test_canonical_pool_v2_groups_the_exclusions_by_reason():
+    raw = fairness.canonical_pool(5, "gd", [3, 1, 2], {"employer": [9, 4], "booked": [9]}, {"a": "质量"},
+                                  fairness.V2)
+    assert raw == ('{"algorithm":"quorum-draw-v2","body":"gd","conditions":{"a":"质量"},"draw":5,'
+                   '"exclusions":{"booked":[9],"employer":[4,9]},"pool":[1,2,3]}').encode()
+    with pytest.raises(ValueError):
+        fairness.canonical_pool(5, "gd", [1], {}, {}, "quorum-draw-v9")
+
+
+def test_both_shapes_of_the_exclusions_say_the_same():
+    v1 = {"4": ["employer"], "9": ["employer", "booked"]}
+    v2 = {"booked": [9], "employer": [4, 9]}
+    assert fairness.exclusions_by_reason(v1, fairness.V1) == v2
+    assert fairness.exclusions_by_expert(v2, fairness.V2, ("employer", "booked")) == v1
+    assert fairness.excluded_ids(v1, fairness.V1) == fairness.excluded_ids(v2, fairness.V2) == {4, 9}
+
+
+def test_a_v2_record_verifies_like_a_v1_record():
+    v1, v2 = synthetic_record(), synthetic_record(algorithm=fairness.V2)
+    assert v1["pool_hash"] != v2["pool_hash"]
+    assert fairness.verify_record(v2).ok and fairness.verify_record(v2).selected_ids == v1["panel"]
+
+
+@pytest.mark.parametrize("name", TAMPERED)
+def test_tampering_with_any_field_of_a_v2_record_fails(name):
+    result = fairness.verify_record(_tamper(synthetic_record(algorithm=fairness.V2), name))
+    assert not result.ok
+    assert result.problem.split(":")[0].split("[")[0] in {name, "pool_hash", "seed", "secret_hash"}
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda r: r["exclusions"].update(employer=[7, 7]), "sorted and unique"),
+    (lambda r: r["exclusions"].update(employer=["7"]), "integer ids"),
+    (lambda r: r["exclusions"].update(booked=[r["pool"][0]]), "both in the pool and excluded"),
+])
+def test_v2_exclusions_must_be_sorted_integer_ids_outside_the_pool(change, problem):
+    record = synthetic_record(algorithm=fairness.V2)
+    change(record)
+    result = fairness.verify_record(record)
+    assert not result.ok and problem in result.problem
+
+
+@pytest.mark.parametrize("n, count", [(1, 1), (50, 3), (5000, 1), (5000, 10), (5000, 200), (20000, 25)])
+def test_ranked_prefix_is_the_start_of_the_full_order(n, count):
+    seed = fairness.derive_seed(SECRET, f"{n}-{count}")
+    pool = list(range(1000, 1000 + n))
+    full = fairness.ranked(pool, seed)
+    prefix = fairness.ranked_prefix(pool, seed, count)
+    assert len(prefix) >= min(count, n) and prefix == full[:len(prefix)]
+
+
+def test_ranked_prefix_widens_its_threshold_when_too_few_fall_under_it():
+    pool, seed = list(range(1, 20001)), fairness.derive_seed(SECRET, "narrow")
+    # a threshold that expects half of what is asked for: too few the first time, then doubled
+    prefix = fairness.ranked_prefix(pool, seed, 100, spare=(0.5, 0))
+    assert len(prefix) >= 100 and prefix == fairness.ranked(pool, seed)[:len(prefix)]
+
+
+def test_the_lazy_order_reads_like_the_full_order():
+    pool, seed = list(range(1, 3001)), fairness.derive_seed(SECRET, ENTROPY)
+    full, order = fairness.ranked(pool, seed), fairness.Order(pool, seed)
+    assert len(order) == 3000
+    assert order.take(0, 10) == full[:10]
+    assert order.take(10, 500) == full[10:500]  # beyond what was ranked: ranked further
+    assert order.take(2990, 4000) == full[2990:]

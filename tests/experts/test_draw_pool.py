@@ -232,3 +232,36 @@ def test_eligible_pool_runs_a_constant_number_of_queries(xx, people, sent, djang
     assert "employer" in result.exclusions[str(experts[0].pk)]
     assert "written_request" in result.exclusions[str(experts[1].pk)]
     assert Booking.objects.exists() and Invitation.objects.count() == 4
+
+
+
+def test_freeze_and_draw_run_the_same_queries_whatever_the_pool_size(xx, people, django_capture_on_commit_callbacks):
+    """Issue 5, performance: no query per expert. freeze_pool, enter_entropy and the after-commit
+    hand-over of the invitations (in bulk) run the same number of queries for 12 and 412 members."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from experts.scale import create_experts
+    from portal.models import Notification
+
+    def measured(day, now):
+        draw = new_draw(xx, people, needed=10, day=day, now=now)
+        with CaptureQueriesContext(connection) as freeze:
+            draw = draw_services.freeze_pool(draw, actor=people["staff"], now=now)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            with CaptureQueriesContext(connection) as entropy:
+                draw = draw_services.enter_entropy(draw, actor=people["supervisor"], value="9", source="现场",
+                                                   now=now + timedelta(minutes=5))
+        with CaptureQueriesContext(connection) as handover:
+            for callback in callbacks:
+                callback()
+        assert draw.invitations.count() == 10
+        return len(draw.pool), (len(freeze), len(entropy), len(handover))
+
+    create_experts(12, bodies=("xx-random",))
+    small, small_counts = measured(DAY, NOW)
+    create_experts(400, bodies=("xx-random",))
+    large, large_counts = measured(DAY + timedelta(days=1), NOW + timedelta(hours=1))
+    assert (small, large) == (12, 412)
+    assert small_counts == large_counts
+    assert Notification.objects.filter(kind="draw_invitation").count() == 20

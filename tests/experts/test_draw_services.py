@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from experts.draws.fairness import pool_hash, secret_hash, verify_record
-from experts.draws.record import build_record
+from experts.draws.record import build_record, frozen_exclusions
 from experts.models import Booking, Draw, ExitTrigger, Expert, Invitation
 from experts.services import draws as svc
 from portal.models import AuditEvent, Notification
@@ -84,10 +84,14 @@ def test_freeze_stores_the_commitment_and_hides_the_secret(xx, people):
     draw = svc.freeze_pool(new_draw(xx, people, excluded=experts[:1]), actor=people["staff"], now=NOW)
     assert draw.status == S.COMMITTED and draw.warning == ""
     assert draw.pool == [experts[1].pk, experts[2].pk]
-    assert draw.exclusions == {str(experts[0].pk): ["written_request"]}
+    # record version 2: the exclusions grouped by reason code
+    assert draw.policy_snapshot["draw_algorithm"] == "quorum-draw-v2"
+    assert frozen_exclusions(draw) == {"written_request": [experts[0].pk]}
+    assert draw.exclusions == {"written_request": str(experts[0].pk)}  # stored as one string per reason
     conditions = draw.policy_snapshot["draw_conditions"]
     assert conditions["invite"] == 2 and conditions["rotation"] == 2
-    assert draw.pool_hash == pool_hash(draw.pk, "xx-random", draw.pool, draw.exclusions, conditions)
+    assert draw.pool_hash == pool_hash(draw.pk, "xx-random", draw.pool, frozen_exclusions(draw), conditions,
+                                       "quorum-draw-v2")
     assert draw.secret_hash == secret_hash(draw.secret)
     record = build_record(draw, public=True)
     assert record["secret"] == "" and record["seed"] == "" and record["secret_hash"] == draw.secret_hash

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 import portal.urls
 from experts import urls as experts_urls
 from experts.draws import fairness
+from experts.draws.record import frozen_exclusions
 from experts.models import Application, Draw, Expert, ExpertField, Invitation
 from experts.services.admission import admit
 from experts.views import draws as draw_views
@@ -599,6 +600,33 @@ def test_detail_page_query_count_is_constant(client, home, people, django_assert
     assert len(response.context["invitations"]) >= 8
 
 
+@pytest.mark.django_db
+def test_detail_page_lists_the_first_excluded_experts_of_a_large_v2_record(client, home, people, monkeypatch,
+                                                                           django_assert_max_num_queries):
+    """A record v2 (exclusions by reason) of a large pool: the page counts every excluded expert
+    once, names only the first EXCLUSION_ROWS_SHOWN and points to the record for the rest."""
+    from experts.selectors import draws as draw_selectors
+
+    monkeypatch.setattr(draw_selectors, "EXCLUSION_ROWS_SHOWN", 3)
+    draw = run(make_draw(home, operator=people["operator"], supervisor=people["supervisor"], needed=1),
+               [member(home) for _i in range(2)])
+    out = [member(home) for _i in range(5)]
+    ids = sorted(e.pk for e in out)
+    Draw.objects.filter(pk=draw.pk).update(
+        exclusions={"booked": ids[:2], "employer": ids[1:]},
+        policy_snapshot={**draw.policy_snapshot, "draw_algorithm": "quorum-draw-v2"})
+    client.force_login(people["supervisor"])
+    with django_assert_max_num_queries(30):
+        response = client.get(reverse("experts:draw-detail", args=[HOME, draw.pk]))
+    assert response.context["excluded_count"] == 5
+    rows = response.context["exclusion_rows"]
+    assert [r[0] for r in rows] == ids[:3] and rows[1][1] == out[[e.pk for e in out].index(ids[1])].public_name
+    assert len(rows[1][2]) == 2  # booked and employer
+    assert dict(response.context["exclusion_summary"]) == {draw_selectors.reason_label("employer"): 4,
+                                                          draw_selectors.reason_label("booked"): 2}
+    assert "以上为编号最小的 3 人（共 5 人）" in response.content.decode()
+
+
 # ------------------------------------------------------------------ through the services
 
 @pytest.mark.django_db
@@ -621,7 +649,7 @@ def test_operator_opens_freezes_and_supervisor_draws(client, home, people, exper
     response = client.post(reverse("experts:draw-freeze", args=[HOME, draw.pk]))
     draw.refresh_from_db()
     assert response.status_code == 302 and draw.status == Draw.Status.COMMITTED
-    assert experts[0].pk not in draw.pool and draw.exclusions[str(experts[0].pk)] == ["written_request"]
+    assert experts[0].pk not in draw.pool and experts[0].pk in frozen_exclusions(draw)["written_request"]
     html = client.get(reverse("experts:draw-detail", args=[HOME, draw.pk])).content.decode()
     assert draw.pool_hash in html and "被检查单位书面申请回避：1" in html
 

@@ -58,6 +58,21 @@ def test_tool_and_library_agree_on_tampered_records(name, tmp_path):
     assert done.stderr.strip() == f"MISMATCH {lib.problem}"
 
 
+@pytest.mark.parametrize("algorithm", [fairness.V1, fairness.V2])
+def test_tool_verifies_records_of_both_versions(algorithm, tmp_path):
+    record = synthetic_record(algorithm=algorithm)
+    done = run_tool(record, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "OK"
+    tampered = _tamper(record, "exclusions")
+    assert run_tool(tampered, tmp_path).stderr.strip() == f"MISMATCH {fairness.verify_record(tampered).problem}"
+
+
+def test_a_new_draw_records_version_2(real_record):
+    assert real_record["algorithm"] == "quorum-draw-v2"
+    assert all(isinstance(ids, list) for ids in real_record["exclusions"].values())
+
+
 def test_tool_and_library_agree_on_a_real_tampered_record(real_record, tmp_path):
     for name in TAMPERED:
         record = _tamper(real_record, name)
