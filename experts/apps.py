@@ -16,3 +16,20 @@ class ExpertsConfig(AppConfig):
         from .selectors.vetting import pending_tasks
 
         return pending_tasks(user)
+
+    # lifecycle-exit: every exit trigger opens an exit case once its transaction commits
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from .models import ExitTrigger
+        from .services.exits import on_trigger_saved
+
+        post_save.connect(on_trigger_saved, sender=ExitTrigger, dispatch_uid="experts-exit-trigger-case")
+
+    # lifecycle-exit: open exit cases and renewals join the vetting tasks
+    _vetting_pending_tasks = pending_tasks
+
+    def pending_tasks(self, user):
+        from .selectors.exits import pending_tasks as lifecycle_tasks
+
+        return self._vetting_pending_tasks(user) + lifecycle_tasks(user)

@@ -32,6 +32,9 @@ class PoolSettings(models.Model):
     approver_title_zh = models.CharField(_("审批机构名称"), max_length=100, default="审批机构",
                                          help_text=_("如：理事会、工信局。"))
     certificate_issuer_zh = models.CharField(_("发证机构名称"), max_length=200, blank=True)
+    exit_response_workdays = models.PositiveSmallIntegerField(
+        _("出库核实陈述期（工作日）"), default=5,
+        help_text=_("核实出库情形时，专家本人可在此期限内陈述意见。"))
 
     class Meta:
         verbose_name = _("专家库设置")

@@ -202,4 +202,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-overdue-objections": {"task": "experts.remind-overdue-objections", "schedule": crontab(hour=9, minute=5)},
     # unanswered draw invitations expire at their reply deadline; replacements are drawn 1:1
     "expire-invitations": {"task": "experts.expire-invitations", "schedule": 60.0},
+    # lifecycle-exit: exit cases for new triggers, age triggers, term reminders, lapse, renewals
+    "open-exit-cases": {"task": "experts.open-exit-cases", "schedule": crontab(minute="*/15")},
+    "raise-age-triggers": {"task": "experts.raise-age-triggers", "schedule": crontab(hour=1, minute=10)},
+    "remind-term-ends": {"task": "experts.remind-term-ends", "schedule": crontab(hour=8, minute=30)},
+    "lapse-ended-terms": {"task": "experts.lapse-ended-terms", "schedule": crontab(hour=0, minute=5)},
+    "complete-renewals": {"task": "experts.complete-renewals", "schedule": crontab(minute="*/10")},
 }
