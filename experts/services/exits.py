@@ -87,8 +87,8 @@ def open_case_for_trigger(trigger, *, now=None):
     in the pool."""
     now = now or timezone.now()
     with transaction.atomic():
-        trigger = ExitTrigger.objects.select_for_update().select_related("expert__body").get(pk=trigger.pk)
-        expert = Expert.objects.select_for_update().select_related("body").get(pk=trigger.expert_id)
+        trigger = ExitTrigger.objects.select_for_update(of=("self",)).select_related("expert__body").get(pk=trigger.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=trigger.expert_id)
         linked = trigger.exit_cases.order_by("-pk").first()
         if linked is not None:
             return linked
@@ -176,7 +176,7 @@ def report_violation(expert, *, actor, reason, summary, evidence_file=None, now=
     if reason is None or reason.body_id != expert.body_id or reason.is_voluntary:
         raise ExitError({"reason": [_("请选择本库的出库情形。")]})
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=expert.pk)
         if expert.status != Expert.Status.ACTIVE:
             raise ExitError(_("%(name)s不在库，不能报告违规。") % {"name": expert.public_name})
         if ExitCase.objects.filter(expert=expert, status__in=ExitCase.OPEN_STATUSES).exists():
@@ -208,7 +208,7 @@ def request_voluntary_exit(expert, *, actor, statement, now=None):
         raise PermissionDenied(_("只有专家本人可以申请退出。"))
     statement = _clean_text(statement, "statement", label=_("退出理由"))
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body").get(pk=expert.pk)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("body").get(pk=expert.pk)
         if expert.status != Expert.Status.ACTIVE:
             raise ExitError(_("您已不在该专家库中。"))
         if ExitCase.objects.filter(expert=expert, status__in=ExitCase.OPEN_STATUSES).exists():
@@ -387,7 +387,7 @@ def issue_exit(case, *, actor, now=None):
     with transaction.atomic():
         case = _locked_case(case)
         EXIT_FLOW.check(case, to=X.EXITED, actor=actor)
-        expert = Expert.objects.select_for_update().select_related("application").get(pk=case.expert_id)
+        expert = Expert.objects.select_for_update(of=("self",)).select_related("application").get(pk=case.expert_id)
         body = case.body
         today = localdate(now)
         case.letter_no = letter_number(body, today.year)

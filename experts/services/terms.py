@@ -145,7 +145,8 @@ def file_renewal(expert, *, actor, statement="", now=None):
     if not is_owner:
         require(actor, "manage_experts", expert.body)
     with transaction.atomic():
-        expert = Expert.objects.select_for_update().select_related("body", "application__profile").get(pk=expert.pk)
+        expert = (Expert.objects.select_for_update(of=("self",)).select_related("body", "application__profile")
+                  .get(pk=expert.pk))
         if expert.status != Expert.Status.ACTIVE:
             raise TermError(_("只有在库专家可以申请续聘。"))
         if Renewal.objects.filter(expert=expert, status__in=Renewal.OPEN_STATUSES).exists():
@@ -292,7 +293,7 @@ def complete_due_renewals(*, now=None):
 def _renew(renewal, *, actor, now):
     """Extend the term by policy.term_years from the day after the old end (or from today for a
     membership renewed after it lapsed) and issue a new certificate number."""
-    expert = Expert.objects.select_for_update().select_related("body__policy").get(pk=renewal.expert_id)
+    expert = Expert.objects.select_for_update(of=("self",)).select_related("body__policy").get(pk=renewal.expert_id)
     body, policy = expert.body, expert.body.policy
     today = localdate(now)
     if expert.status not in (Expert.Status.ACTIVE, Expert.Status.LAPSED):
