@@ -88,6 +88,9 @@ def seed_demo(*, reset_policy=False):
     from experts.demo_draws import seed_draws_demo
 
     seed_draws_demo()
+    from experts.demo import seed_lifecycle_demo  # lifecycle-exit
+
+    seed_lifecycle_demo()
     return users
 
 

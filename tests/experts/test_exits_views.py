@@ -252,3 +252,15 @@ def test_pending_tasks_list_exit_cases_and_renewals(gd, people):
     titles = [t["title"] for t in apps.get_app_config("experts").pending_tasks(people["staff"])]
     assert "“广东省质量发展智库”有 1 项出库事项待办理" in titles
     assert "“广东省质量发展智库”有 1 份续聘申请待办理" in titles
+
+
+def test_demo_has_a_voluntary_exit_request_a_renewal_and_an_enrolment_window(demo):
+    from experts.demo import seed_lifecycle_demo
+    from experts.models import Call
+
+    request = ExitCase.objects.get(body__key="gd-quality")
+    assert (request.status, request.source) == (X.REQUESTED, "voluntary")
+    assert Renewal.objects.get(body__key="jm-storage").status == Renewal.Status.SUBMITTED
+    window = Call.objects.get(body__key="xx-random", title__contains="补充征集公告")
+    assert window.opens_at.month == 3 and not window.is_open()
+    assert seed_lifecycle_demo() == {}  # idempotent
