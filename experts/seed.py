@@ -125,8 +125,8 @@ def ensure_pool_config():
 # ---------------------------------------------------------------------------
 # Exit reasons (出库情形) per body, quoted from the seed documents. Columns: code, label,
 # clause (verbatim), is_voluntary, trigger kind (the computed ExitTrigger that proposes it).
-DEATH = ("death", "死亡或丧失民事行为能力", "Death or loss of legal capacity",
-         "（通用情形：专家死亡、被宣告失踪或丧失民事行为能力，聘任关系自然终止）", False, "")
+# Death or incapacity ends any appointment; the seeds have no clause for it, so none is quoted.
+DEATH = ("death", "死亡或丧失民事行为能力", "Death or loss of legal capacity", "", False, "")
 EXIT_REASONS = {
     "jm-storage": [
         ("violation", "违反法律法规和本章程", "Breach of the law or of the charter",

@@ -336,3 +336,42 @@ def test_a_voluntary_request_can_be_withdrawn_by_the_expert_only(xx, people):
         exits.withdraw_request(case, actor=people["staff"], now=NOW)
     assert exits.withdraw_request(case, actor=e.user, now=NOW).status == X.WITHDRAWN
     assert Expert.objects.get(pk=e.pk).status == Expert.Status.ACTIVE
+
+
+# ---------------------------------------------------------------------------
+# the transition tables
+
+
+@pytest.mark.parametrize("flow_name, starts, terminal", [
+    ("EXIT_FLOW", {"proposed", "requested"}, {"exited", "kept", "withdrawn"}),
+    ("RENEWAL_FLOW", {"submitted"}, {"renewed", "rejected", "withdrawn"}),
+])
+def test_flow_tables_reach_every_state_end_in_terminals_and_name_held_permissions(flow_name, starts, terminal):
+    from experts import workflows
+    from portal.roles import ROLE_PERMISSIONS
+    from portal.workflows import OWNER, SYSTEM
+
+    flow = getattr(workflows, flow_name)
+    reached, frontier = set(starts), list(starts)
+    while frontier:
+        state = frontier.pop()
+        for (a, b) in flow.transitions:
+            if a == state and b not in reached:
+                reached.add(b)
+                frontier.append(b)
+    assert reached == set(flow.states.values)
+    assert not [a for (a, _b) in flow.transitions if a in terminal]
+    held = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    assert {need for need in flow.transitions.values() if need not in (OWNER, SYSTEM)} <= held
+
+
+def test_death_reason_has_no_invented_clause_and_the_announcement_cites_the_rules(xx, people):
+    e = member(xx)
+    death = ExitReason.objects.get(body=xx, code="death")
+    assert death.clause == ""
+    case = exits.report_violation(e, actor=people["staff"], reason=death, summary="家属告知专家已病故", now=NOW)
+    exits.start_verification(case, actor=people["staff"], findings="经核实属实", now=NOW)
+    ExitCase.objects.filter(pk=case.pk).update(respond_by=NOW)
+    case = exits.decide(case, actor=people["approver"], leave=True, reason=death, decision_reason="聘任关系终止", now=NOW)
+    case = exits.issue_exit(case, actor=people["staff"], now=NOW)
+    assert case.notice.text.startswith("根据有关规定，") and "死亡或丧失民事行为能力" in case.notice.text
