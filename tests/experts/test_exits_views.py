@@ -264,3 +264,33 @@ def test_demo_has_a_voluntary_exit_request_a_renewal_and_an_enrolment_window(dem
     window = Call.objects.get(body__key="xx-random", title__contains="补充征集公告")
     assert window.opens_at.month == 3 and not window.is_open()
     assert seed_lifecycle_demo() == {}  # idempotent
+
+
+def test_pool_page_offers_violation_and_renewal_to_the_secretariat_only(client, gd, people):
+    e = member(gd)
+    url = reverse("experts:expert-detail", args=[gd.key, e.pk])
+    client.force_login(people["staff"])
+    page = html(client.get(url))
+    assert reverse("experts:exit-violation", args=[gd.key, e.pk]) in page
+    assert reverse("experts:renewal-start", args=[gd.key, e.pk]) in page
+    client.force_login(people["approver"])
+    page = html(client.get(url))
+    assert reverse("experts:exit-violation", args=[gd.key, e.pk]) not in page
+    assert client.post(reverse("experts:renewal-start", args=[gd.key, e.pk])).status_code == 403
+    client.force_login(people["staff"])
+    response = client.post(reverse("experts:renewal-start", args=[gd.key, e.pk]))
+    r = Renewal.objects.get(expert=e)
+    assert response["Location"] == reverse("experts:renewal-detail", args=[gd.key, r.pk])
+
+
+def test_beat_tasks_call_the_idempotent_services(gd, people):
+    from experts import tasks
+
+    e = member(gd, term_start=date(2020, 1, 1), term_end=date(2022, 12, 31))
+    assert tasks.lapse_ended_terms() == 1 and tasks.lapse_ended_terms() == 0
+    assert tasks.remind_term_ends() == 0
+    assert tasks.open_exit_cases() == 0
+    assert tasks.complete_renewals() == 0
+    e.refresh_from_db()
+    assert e.status == "lapsed"
+    assert tasks.raise_age_triggers() == 0
