@@ -129,3 +129,94 @@ def test_exit_from_trigger_to_public_announcement_and_written_notice(page, live_
     assert expert.profile.id_number not in text
     pdf[0].render(scale=1.5).to_pil().save(DOCS / "exit-notice.png")
     assert (DOCS / "exit-notice.png").stat().st_size > 20_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_renewal_voluntary_exit_and_enrolment_window(page, live_server, demo, new_context):
+    """An expert applies for renewal on a phone; the secretariat forwards, the approver approves, the
+    secretariat publishes the renewal notice and the task renews the term with a new certificate.
+    Another expert's voluntary exit is confirmed and announced. The xx-random secretariat opens an
+    enrolment window that the public announcement and the closed apply page name."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from experts.models import Renewal
+    from experts.services import terms
+
+    base = live_server.url
+    expert = (Expert.objects.select_related("user").filter(body__key="xx-random", status=Expert.Status.ACTIVE)
+              .order_by("certificate_no").first())
+    old_no, old_end = expert.certificate_no, expert.term_end
+
+    # --- renewal: the expert applies on a phone -------------------------------------------------------
+    phone = new_context(viewport=PHONE).new_page()
+    sign_in(phone, base, expert.user.email)
+    phone.goto(f"{base}/experts/memberships/{expert.pk}/term/")
+    phone.get_by_label("续聘说明").fill("本聘期参加抽查检查 5 次，均评价为优秀。")
+    phone.get_by_role("button", name="申请续聘").click()
+    expect(phone.get_by_text("已提交续聘申请。")).to_be_visible()
+    expect(phone.get_by_test_id("renewal-status").first).to_have_text("已提交")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    no_serious_axe_violations(phone)
+    renewal = Renewal.objects.get(expert=expert)
+
+    sec = new_context(viewport=DESKTOP).new_page()
+    sign_in(sec, base, demo_email("sec-xx-random"))
+    sec.goto(f"{base}/bodies/xx-random/renewals/")
+    sec.get_by_test_id("renewal-table").get_by_role("link", name=expert.public_name).click()
+    expect(sec.get_by_test_id("eligibility")).to_contain_text("✓")
+    no_serious_axe_violations(sec)
+    sec.get_by_role("button", name="报送审批").click()
+    expect(sec.get_by_test_id("renewal-status")).to_have_text("待审批")
+
+    approver = new_context(viewport=DESKTOP).new_page()
+    sign_in(approver, base, demo_email("approver"))
+    approver.goto(f"{base}/bodies/xx-random/renewals/{renewal.pk}/")
+    approver.get_by_role("button", name="批准续聘").click()
+    expect(approver.get_by_test_id("renewal-status")).to_have_text("已批准，待公示")
+
+    sec.reload()
+    sec.get_by_role("button", name="发布续聘公示").click()
+    expect(sec.get_by_test_id("renewal-status")).to_have_text("公示中")
+    renewal.refresh_from_db()
+    assert terms.complete_due_renewals(now=renewal.notice.ends_at) == 1
+    expert.refresh_from_db()
+    assert expert.certificate_no != old_no and expert.term_end > old_end
+    phone.goto(f"{base}/experts/memberships/")
+    expect(phone.get_by_test_id("memberships")).to_contain_text(expert.certificate_no)
+
+    # --- voluntary exit: the demo's gd-quality request is confirmed and announced -------------------
+    gd_sec = new_context(viewport=DESKTOP).new_page()
+    sign_in(gd_sec, base, demo_email("sec-gd-quality"))
+    gd_sec.goto(f"{base}/bodies/gd-quality/exits/")
+    row = gd_sec.get_by_test_id("exit-table").get_by_role("row").filter(has_text="本人申请")
+    row.get_by_role("link").click()
+    gd_sec.get_by_role("button", name="确认本人退出").click()
+    expect(gd_sec.get_by_test_id("case-status")).to_have_text("已决定出库，待告知公告")
+    gd_sec.get_by_role("button", name="书面告知并发布出库公告").click()
+    expect(gd_sec.get_by_test_id("case-status")).to_have_text("已出库")
+    gd_sec.get_by_test_id("announcement-link").click()
+    expect(gd_sec.get_by_test_id("notice-text")).to_contain_text("本人书面申请不再担任智库专家")
+
+    # --- enrolment window: opened by staff, announced publicly, named on the closed apply page -----
+    from experts.models import Call
+
+    Call.objects.filter(body__key="xx-random").update(is_active=False)  # no all-year call: windows only
+    opens = timezone.localtime() + timedelta(days=500)  # never overlaps the demo window (next March)
+    sec.goto(f"{base}/bodies/xx-random/enrolment/")
+    form = sec.get_by_test_id("window-form")
+    form.get_by_label("征集公告标题").fill("新县工信局专家库年度补充征集（测试）")
+    form.get_by_label("开始时间").fill(opens.strftime("%Y-%m-%dT09:00"))
+    form.get_by_label("截止时间").fill((opens + timedelta(days=30)).strftime("%Y-%m-%dT17:00"))
+    form.get_by_role("button", name="发布征集公告").click()
+    expect(sec.get_by_role("heading", level=1)).to_have_text("新县工信局专家库年度补充征集（测试）")
+    expect(sec.get_by_test_id("window")).to_contain_text("尚未开始")
+    applicant = new_context(viewport=PHONE).new_page()
+    sign_in(applicant, base, demo_email("applicant"))
+    applicant.goto(f"{base}/experts/apply/xx-random/")
+    expect(applicant.get_by_role("status")).to_contain_text("下一次征集时间")
+    expect(applicant.get_by_role("button", name="开始填写申请")).to_have_count(0)
+    applicant.get_by_role("link", name="查看征集公告").click()
+    expect(applicant.get_by_role("heading", level=1)).to_have_text("新县工信局专家库年度补充征集（测试）")
+    no_serious_axe_violations(applicant)
