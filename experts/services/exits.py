@@ -21,6 +21,7 @@ import segno
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -131,14 +132,16 @@ def birth_cutoff(today, age_limit):
 
 def raise_age_triggers(*, now=None):
     """Daily: open an AGE trigger (and its exit case) for each active member whose age is over
-    the body's policy.age_limit (birth date from the profile). Idempotent: one open trigger per
-    expert. Returns the number of new triggers."""
+    the body's policy.age_limit (birth date from the profile). Idempotent: one AGE trigger per
+    membership, whatever its outcome. Returns the number of new triggers."""
     now = now or timezone.now()
     today = localdate(now)
     raised = 0
+    # one AGE trigger per membership: once an approver kept an expert over the limit (an exemption,
+    # e.g. an academician), the daily run does not propose the exit again
     candidates = (Expert.objects.filter(status=Expert.Status.ACTIVE, body__policy__age_limit__isnull=False,
                                         profile__birth_date__isnull=False)
-                  .exclude(exit_triggers__kind=ExitTrigger.Kind.AGE, exit_triggers__resolved_at__isnull=True)
+                  .exclude(Exists(ExitTrigger.objects.filter(expert=OuterRef("pk"), kind=ExitTrigger.Kind.AGE)))
                   .select_related("body__policy", "profile").order_by("pk"))
     for expert in candidates:
         limit = expert.body.policy.age_limit
@@ -446,7 +449,8 @@ def on_trigger_saved(sender, instance, created, **kwargs):
     raising transaction commits. The sweep task catches anything this misses."""
     if created and instance.resolved_at is None:
         pk = instance.pk
-        transaction.on_commit(lambda: open_case_for_trigger(ExitTrigger(pk=pk)))
+        # robust: a failure here must not break the service that raised the trigger (the sweep retries)
+        transaction.on_commit(lambda: open_case_for_trigger(ExitTrigger(pk=pk)), robust=True)
 
 
 def announcement_url(case):

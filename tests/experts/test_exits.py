@@ -375,3 +375,14 @@ def test_death_reason_has_no_invented_clause_and_the_announcement_cites_the_rule
     case = exits.decide(case, actor=people["approver"], leave=True, reason=death, decision_reason="聘任关系终止", now=NOW)
     case = exits.issue_exit(case, actor=people["staff"], now=NOW)
     assert case.notice.text.startswith("根据有关规定，") and "死亡或丧失民事行为能力" in case.notice.text
+
+
+def test_an_expert_kept_over_the_age_limit_is_not_proposed_again(gd, people):
+    e = member(gd)
+    e.profile.birth_date = date(1955, 1, 1)  # an academician exempted by the approver
+    e.profile.save()
+    assert exits.raise_age_triggers(now=at(2026, 6, 1)) == 1
+    case = ExitCase.objects.get(expert=e)
+    exits.decide(case, actor=people["approver"], leave=False, decision_reason="院士，按第六条（五）豁免", now=at(2026, 6, 2))
+    assert exits.raise_age_triggers(now=at(2026, 6, 3)) == 0
+    assert ExitCase.objects.filter(expert=e).count() == 1
