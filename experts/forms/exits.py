@@ -49,8 +49,12 @@ class DecideForm(forms.Form):
     decision_reason = forms.CharField(label=_("决定理由"), widget=TEXT, max_length=4000,
                                       error_messages={"required": _("请填写决定理由。")})
 
-    def __init__(self, *args, body, **kwargs):
+    def __init__(self, *args, body, keep_only=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if keep_only:  # before verification the approver may only dismiss the proposal
+            self.fields["decision"].choices = [("keep", _("保留（不启动出库程序）"))]
+            self.fields["decision"].initial = "keep"
+            return
         self.fields["reason"] = reason_field(body)
         self.fields["reason"].required = False
         self.fields["reason"].help_text = _("决定出库时必选。")

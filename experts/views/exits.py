@@ -86,7 +86,8 @@ class ExitDetailView(CaseMixin, TemplateView):
         targets = set(EXIT_FLOW.allowed_targets(case, user))
         forms = {
             "verify": FindingsForm() if X.VERIFYING in targets else None,
-            "decide": (DecideForm(body=self.body, initial={"reason": case.reason_id})
+            "decide": (DecideForm(body=self.body, initial={"reason": case.reason_id},
+                                  keep_only=case.status == X.PROPOSED)
                        if targets & {X.DECIDED, X.KEPT} and case.status != X.REQUESTED else None),
             "confirm": ConfirmForm() if case.status == X.REQUESTED and X.DECIDED in targets else None,
             "issue": X.EXITED in targets,
@@ -114,7 +115,7 @@ class ExitActionView(ExitDetailView):
             call = lambda d: services.start_verification(case, actor=user, findings=d["findings"])  # noqa: E731
             done = _("已登记核实情况并告知专家本人。")
         elif self.action == "decide":
-            form = DecideForm(request.POST, body=self.body)
+            form = DecideForm(request.POST, body=self.body, keep_only=case.status == X.PROPOSED)
             call = lambda d: services.decide(case, actor=user, leave=d["decision"] == "exit",  # noqa: E731
                                              reason=d.get("reason"), decision_reason=d["decision_reason"])
             done = _("已作出决定。")

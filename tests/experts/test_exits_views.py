@@ -294,3 +294,14 @@ def test_beat_tasks_call_the_idempotent_services(gd, people):
     e.refresh_from_db()
     assert e.status == "lapsed"
     assert tasks.raise_age_triggers() == 0
+
+
+def test_before_verification_the_approver_may_only_dismiss_the_proposal(client, gd, people):
+    case = proposed_case(gd)
+    client.force_login(people["approver"])
+    url = reverse("experts:exit-decide", args=[gd.key, case.pk])
+    reason = ExitReason.objects.get(body=gd, code="absences")
+    response = client.post(url, {"decision": "exit", "reason": reason.pk, "decision_reason": "属实"})
+    assert response.status_code == 400 and ExitCase.objects.get(pk=case.pk).status == X.PROPOSED
+    response = client.post(url, {"decision": "keep", "decision_reason": "两次缺席均已补假"})
+    assert response.status_code == 302 and ExitCase.objects.get(pk=case.pk).status == X.KEPT
