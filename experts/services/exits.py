@@ -419,13 +419,19 @@ def issue_exit(case, *, actor, now=None):
         expert.save(update_fields=["status"])
         _resolve_triggers(case, now)
         pending = _open_invitations(expert)
+        from ..models import Renewal
+
+        closed_renewals = list(Renewal.objects.filter(expert=expert, status__in=Renewal.OPEN_STATUSES)
+                               .values_list("pk", flat=True))
+        Renewal.objects.filter(pk__in=closed_renewals).update(
+            status=Renewal.Status.REJECTED, decision_reason=_("专家已出库，续聘终止。"), decided_at=now)
         if not Expert.objects.filter(body=body, user=expert.user_id, status=Expert.Status.ACTIVE).exists():
             for assignment in RoleAssignment.objects.filter(user=expert.user_id, body=body, role=Role.EXPERT):
                 revoke_role(assignment, actor=None)
         audit.record(actor, "experts.exit.issue", case, body=body, data={
             "expert": expert.pk, "certificate_no": expert.certificate_no, "letter_no": case.letter_no,
             "notice": notice.number, "reason": case.reason.code, "exit_date": today,
-            "open_invitations": pending}, now=now)
+            "open_invitations": pending, "closed_renewals": closed_renewals}, now=now)
         notify.later([expert.user], "exit_notice", case, body=body,
                      subject=_("出库告知书 %(number)s") % {"number": case.letter_no},
                      text=_("根据%(body)s的决定，您因“%(reason)s”自%(date)s起不再担任该库专家。书面告知书可在系统中下载。") % {

@@ -386,3 +386,17 @@ def test_an_expert_kept_over_the_age_limit_is_not_proposed_again(gd, people):
     exits.decide(case, actor=people["approver"], leave=False, decision_reason="院士，按第六条（五）豁免", now=at(2026, 6, 2))
     assert exits.raise_age_triggers(now=at(2026, 6, 3)) == 0
     assert ExitCase.objects.filter(expert=e).count() == 1
+
+
+def test_leaving_the_pool_ends_an_open_renewal(xx, people):
+    from experts.models import Renewal
+    from experts.services import terms
+
+    e = member(xx)
+    renewal = terms.file_renewal(e, actor=e.user, now=NOW)
+    case = exits.request_voluntary_exit(e, actor=e.user, statement="退休", now=NOW)
+    exits.confirm_voluntary(case, actor=people["staff"], now=NOW)
+    exits.issue_exit(case, actor=people["staff"], now=NOW)
+    renewal.refresh_from_db()
+    assert renewal.status == Renewal.Status.REJECTED and renewal.decision_reason == "专家已出库，续聘终止。"
+    assert AuditEvent.objects.get(action="experts.exit.issue").data["closed_renewals"] == [renewal.pk]
