@@ -177,6 +177,9 @@ def test_expert_requests_exit_responds_and_downloads_the_letter(client, xx, peop
     exits.issue_exit(case, actor=people["staff"])
     letter = client.get(reverse("experts:exit-letter", args=[case.pk]))
     assert letter.status_code == 200 and letter["Content-Type"] == "application/pdf"
+    assert "exit-notice-" in letter["Content-Disposition"]
+    client.force_login(people["staff"])  # the body's staff download it too
+    assert client.get(reverse("experts:exit-letter", args=[case.pk])).content.startswith(b"%PDF")
     client.force_login(UserFactory())
     assert client.get(reverse("experts:exit-letter", args=[case.pk])).status_code == 404
     assert client.get(reverse("experts:my-exit", args=[case.pk])).status_code == 404
