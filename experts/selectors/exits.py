@@ -78,3 +78,12 @@ def pending_tasks(user):
                 tasks.append({"title": title % {"body": body.name, "n": counts[body.pk]},
                               "url": reverse(url_name, args=[body.key]), "due_display": ""})
     return tasks
+
+
+def superseded_certificate(number):
+    """The renewal that replaced certificate `number` (public fields of the expert only), or None."""
+    return (Renewal.objects.filter(old_certificate_no=number, status=Renewal.Status.RENEWED)
+            .select_related("body", "expert").only(
+                "old_certificate_no", "renewed_at", "body__key", "body__name_zh", "body__name_en",
+                "expert__public_name", "expert__certificate_no", "expert__status")
+            .order_by("-renewed_at").first())

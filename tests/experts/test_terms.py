@@ -207,3 +207,20 @@ def test_closed_apply_page_names_the_next_window_and_the_public_announcement(cli
     public = client.get(reverse("experts:enrolment-public", args=[call.pk])).content.decode()
     assert "下一年度专家补充征集" in public and "申请系统将于" in public
     assert "下一年度专家补充征集" in client.get(reverse("experts:enrolment-list")).content.decode()
+
+
+def test_the_old_certificate_number_of_a_renewed_membership_points_to_the_new_one(client, gd, people):
+    gd.policy.renewal_skips_notice = True
+    gd.policy.save()
+    e = member(gd, term_start=date(2026, 1, 1), term_end=date(2028, 12, 31))
+    old_no = e.certificate_no
+    r = terms.file_renewal(e, actor=e.user, now=at(2028, 11, 1))
+    terms.forward_renewal(r, actor=people["staff"], now=at(2028, 11, 2))
+    terms.approve_renewal(r, actor=people["approver"], now=at(2028, 11, 3))
+    e.refresh_from_db()
+    page = client.get(reverse("experts:certificate-verify", args=[old_no]))
+    text = page.content.decode()
+    assert page.status_code == 200 and "已于 2028年11月3日 续聘换发新证书" in text
+    assert reverse("experts:certificate-verify", args=[e.certificate_no]) in text
+    assert e.profile.phone not in text and e.profile.id_number not in text
+    assert client.get(reverse("experts:certificate-verify", args=["NO-SUCH-1"])).status_code == 404
