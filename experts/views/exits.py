@@ -3,12 +3,14 @@ queue, a case with its evidence and the next actions, reporting a violation, the
 PDF. The expert: requesting a voluntary exit, reading their case, responding during the
 verification period, downloading the written notice. The public exit announcement is an
 ordinary closed notice (kind "exit") on /notices/ with public fields only."""
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -44,7 +46,7 @@ def apply_errors(form, exc):
 def respond_by_display(case):
     if not case.respond_by:
         return ""
-    return workdays.format_deadline(timezone.localtime(case.respond_by).date() - timezone.timedelta(days=1))
+    return workdays.format_deadline(timezone.localtime(case.respond_by).date() - timedelta(days=1))
 
 
 # ---------------------------------------------------------------------------

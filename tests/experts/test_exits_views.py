@@ -1,6 +1,6 @@
 """Exit and term pages: permissions, forms (bad input → message, no change), downloads, public
 announcement privacy, and constant query counts on the staff lists."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
