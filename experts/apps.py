@@ -13,10 +13,18 @@ class ExpertsConfig(AppConfig):
         return open_public_notices(limit=limit)
 
     def pending_tasks(self, user):
+        from .selectors.exits import pending_tasks as lifecycle_tasks
+        from .selectors.stats import pending_tasks as activity_tasks
         from .selectors.vetting import pending_tasks
 
-        tasks = pending_tasks(user)
-        # lifecycle-self: change reports and prior reports waiting for staff, the expert's own actions
-        from .selectors.stats import pending_tasks as activity_tasks
+        # vetting, then exit cases and renewals, then change reports / 报备 and the expert's own actions
+        return pending_tasks(user) + lifecycle_tasks(user) + activity_tasks(user)
 
-        return tasks + activity_tasks(user)
+    def ready(self):
+        # every exit trigger opens an exit case once its transaction commits
+        from django.db.models.signals import post_save
+
+        from .models import ExitTrigger
+        from .services.exits import on_trigger_saved
+
+        post_save.connect(on_trigger_saved, sender=ExitTrigger, dispatch_uid="experts-exit-trigger-case")

@@ -360,3 +360,39 @@ def seed_activity_demo(*, now=None):
             training.enrol(session, gd, actor=gd.user, now=now)
             made["training"] = session
     return made
+
+
+# ---------------------------------------------------------------------------
+# lifecycle-exit: a voluntary exit request waiting for the gd-quality secretariat, a renewal
+# filed by a jm-storage expert, and xx-random's next annual enrolment window (public
+# announcement on /enrolment/). Idempotent: each part is made once.
+
+
+def seed_lifecycle_demo(*, now=None):
+    from .models import ExitCase, Renewal
+    from .services import exits, terms
+
+    now = now or timezone.now()
+    made = {}
+    gd = Expert.objects.filter(body__key="gd-quality", status=Expert.Status.ACTIVE).order_by("-certificate_no").first()
+    if gd is not None and not ExitCase.objects.filter(body=gd.body).exists():
+        made["exit_request"] = exits.request_voluntary_exit(
+            gd, actor=gd.user, statement="本人已调任外省工作，难以继续参加智库活动，申请退出。", now=now)
+    jm = Expert.objects.filter(body__key="jm-storage", status=Expert.Status.ACTIVE).order_by("certificate_no").first()
+    if jm is not None and not Renewal.objects.filter(body=jm.body).exists():
+        made["renewal"] = terms.file_renewal(jm, actor=jm.user, statement="聘期内提交季度建议 11 条，申请续聘。", now=now)
+    xx = Body.objects.select_related("policy").filter(key="xx-random").first()
+    if xx is not None and xx.policy.annual_enrolment:
+        year = timezone.localdate(now).year + 1
+        title = f"{year}年度新县工信局“双随机、一公开”专家库补充征集公告"
+        if not Call.objects.filter(body=xx, title=title).exists():
+            sec = User.objects.get(email=demo_email("sec-xx-random"))
+            opens = datetime(year, 3, 1, 9, 0, tzinfo=TZ)
+            try:
+                made["enrolment"] = terms.open_enrolment_window(
+                    xx, actor=sec, title=title, opens_at=opens, closes_at=datetime(year, 3, 31, 17, 0, tzinfo=TZ),
+                    text="面向社会补充征集政策法律、产业技术、财务审计和特殊行业专家。符合条件者请在征集期内在线申请。",
+                    now=now)
+            except terms.TermError:
+                pass  # overlaps a window staff opened by hand
+    return made

@@ -119,3 +119,68 @@ def ensure_pool_config():
             ])
         title, opens, closes = spec["call"]
         Call.objects.get_or_create(body=body, title=title, defaults=dict(opens_at=opens, closes_at=closes))
+        ensure_exit_reasons(body)
+
+
+# ---------------------------------------------------------------------------
+# Exit reasons (出库情形) per body, quoted from the seed documents. Columns: code, label,
+# clause (verbatim), is_voluntary, trigger kind (the computed ExitTrigger that proposes it).
+# Death or incapacity ends any appointment; the seeds have no clause for it, so none is quoted.
+DEATH = ("death", "死亡或丧失民事行为能力", "Death or loss of legal capacity", "", False, "")
+EXIT_REASONS = {
+    "jm-storage": [
+        ("violation", "违反法律法规和本章程", "Breach of the law or of the charter",
+         f"{JM}5.3：「违反法律法规和本章程的专家，将自动失去委员资格。」", False, "violation"),
+        ("voluntary", "本人自愿退出", "Voluntary exit",
+         f"{JM}5.1：「可自愿退出专家委员会。」", True, ""),
+        DEATH,
+    ],
+    "gd-quality": [
+        ("over-age", "因超龄等个人原因不符合专家入库条件", "No longer eligible (age or other personal reasons)",
+         f"{GD}第八条（一）：「因超龄等个人原因不符合专家入库条件的。」", False, "age"),
+        ("voluntary", "本人书面申请不再担任智库专家", "Written request to leave",
+         f"{GD}第八条（二）：「本人书面申请不再担任智库专家的。」", True, ""),
+        ("irresponsible", "不负责任、弄虚作假或不客观公正履职", "Irresponsible, dishonest or partial conduct",
+         f"{GD}第八条（三）：「不负责任，弄虚作假，或者存在其他不客观、公正履行职责的。」", False, "violation"),
+        ("abuse-of-status", "利用专家身份为利益关系方提供便利", "Using the expert status to favour interested parties",
+         f"{GD}第八条（四）：「利用专家的特殊身份和影响力，为有利益关系的单位或个人提供便利的。」", False, ""),
+        ("bribery", "徇私舞弊或接受不正当利益", "Favouritism or accepting improper benefits",
+         f"{GD}第八条（五）：「在参加专家活动过程中，存在徇私舞弊，接受或索取相关单位个人馈赠、礼金或不正当利益的。」",
+         False, ""),
+        ("absences", "接受邀请后无故缺席活动两次或以上", "Two or more unexcused absences after accepting",
+         f"{GD}第八条（六）：「接受邀请后无故缺席活动两次或以上的。」", False, "unexcused_absences"),
+        ("disclosure", "未经同意泄露评估内容等不准公开的情况", "Disclosing confidential assessment matters",
+         f"{GD}第八条（七）：「未经同意，泄露评估内容、过程、结果、专项秘密或其他不准公开的专项情况的。」", False, ""),
+        ("other", "其他不适宜担任专家的情形", "Otherwise unsuitable",
+         f"{GD}第八条（八）：「其他情形不适宜担任专家的。」", False, ""),
+        DEATH,
+    ],
+    "xx-random": [
+        ("poor-ratings", "同一聘期内两次被评价为差", "Rated poor twice within one term",
+         f"{XX}第九条（一）：「不能客观公正履行职责,同一聘期内评价结果两次被评价为差的」", False, "poor_ratings"),
+        ("disclosure", "泄露技术、商业秘密或未公开信息", "Disclosing secrets or unpublished information",
+         f"{XX}第九条（二）：「履行专家职责期间,泄露获取的技术、商业秘密、未公开的政策信息以及其他不宜公开情况的」",
+         False, "violation"),
+        ("bribery", "收受财物或其他利益影响公正履职", "Accepting money or benefits",
+         f"{XX}第九条（三）：「收受他人财物或者其他利益、影响客观公正履行职责的」", False, ""),
+        ("undeclared-interest", "存在利益关系未主动回避并造成不良影响", "Undeclared conflict of interest",
+         f"{XX}第九条（四）：「与项目有关单位存在利益关系,未主动提出回避并造成不良影响的」", False, ""),
+        ("abuse-of-name", "利用专家名义牟取不正当利益", "Using the expert title for improper gain",
+         f"{XX}第九条（五）：「利用省工信厅专家名义牟取不正当利益的」", False, ""),
+        ("unanswered", "连续三次未按时回复工作邀请或无正当理由拒不承担工作", "Three unanswered invitations in a row",
+         f"{XX}第九条（六）：「连续三次未在规定时间内回复工作邀请或无正当理由拒不承担有关工作的」", False, "unanswered"),
+        ("voluntary", "本人自愿退出", "Voluntary exit",
+         f"{XX}第十条（六）：「有权自愿退出省工信厅专家库。」", True, ""),
+        DEATH,
+    ],
+}
+
+
+def ensure_exit_reasons(body):
+    """Create the body's exit reasons from EXIT_REASONS (idempotent; edits made by admins to
+    existing rows are kept)."""
+    from .models import ExitReason
+
+    for order, (code, zh, en, clause, voluntary, trigger_kind) in enumerate(EXIT_REASONS.get(body.key, []), 1):
+        ExitReason.objects.get_or_create(body=body, code=code, defaults=dict(
+            label_zh=zh, label_en=en, clause=clause, order=order, is_voluntary=voluntary, trigger_kind=trigger_kind))

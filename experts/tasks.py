@@ -38,3 +38,44 @@ def remind_quarterly_proposals():
     from .services import proposals
 
     return proposals.send_reminders(now=timezone.now())
+# --- lifecycle-exit: exit cases, age triggers, term reminders, lapse, renewals -------------------
+
+
+@shared_task(name="experts.open-exit-cases")
+def open_exit_cases():
+    """Open an exit case for every unresolved exit trigger that has none (idempotent sweep)."""
+    from .services import exits
+
+    return exits.open_cases_for_open_triggers(now=timezone.now())
+
+
+@shared_task(name="experts.raise-age-triggers")
+def raise_age_triggers():
+    """Daily: propose the exit of members over the body's age limit (one trigger each)."""
+    from .services import exits
+
+    return exits.raise_age_triggers(now=timezone.now())
+
+
+@shared_task(name="experts.remind-term-ends")
+def remind_term_ends():
+    """Daily: remind experts and staff 60 and 30 days before a term ends (each once)."""
+    from .services import terms
+
+    return terms.send_term_reminders(now=timezone.now())
+
+
+@shared_task(name="experts.lapse-ended-terms")
+def lapse_ended_terms():
+    """Daily: memberships whose term ended (and were not renewed) lapse the next day."""
+    from .services import terms
+
+    return terms.lapse_due_memberships(now=timezone.now())
+
+
+@shared_task(name="experts.complete-renewals")
+def complete_renewals():
+    """Renew memberships whose renewal notice period ended."""
+    from .services import terms
+
+    return terms.complete_due_renewals(now=timezone.now())

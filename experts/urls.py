@@ -16,3 +16,8 @@ urlpatterns = [
     *activity.urlpatterns,
     *stats.urlpatterns,
 ]
+
+# lifecycle-exit: exit process, terms and renewals, enrolment windows
+from .views import exits as _exits, terms as _terms  # noqa: E402
+
+urlpatterns += [*_exits.urlpatterns, *_terms.urlpatterns]

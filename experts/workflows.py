@@ -64,3 +64,37 @@ INVITATION_FLOW = Flow(I, {
     (I.INVITED, I.CANCELLED): "manage_experts",
     (I.ACCEPTED, I.CANCELLED): "manage_experts",
 }, body=lambda i: i.draw.body, owner=lambda i: i.expert.user)
+
+# ---------------------------------------------------------------------------
+# Exit (出库): a trigger, a reported violation or staff open a proposal that the secretariat
+# verifies (the expert may respond), the approver decides, the secretariat sends the written
+# notice and publishes the exit announcement. A voluntary exit is confirmed by the secretariat.
+from .models import ExitCase, Renewal  # noqa: E402
+
+X = ExitCase.Status
+
+EXIT_FLOW = Flow(X, {
+    (X.PROPOSED, X.VERIFYING): "manage_experts",   # staff start verifying; the expert is told
+    (X.PROPOSED, X.KEPT): "approve",               # the approver finds no ground at once
+    (X.VERIFYING, X.DECIDED): "approve",           # decided: the expert leaves the pool
+    (X.VERIFYING, X.KEPT): "approve",              # decided: the expert stays (the trigger is resolved)
+    (X.REQUESTED, X.DECIDED): "manage_experts",    # a voluntary exit confirmed by the secretariat
+    (X.REQUESTED, X.WITHDRAWN): OWNER,             # the expert withdraws the request
+    (X.DECIDED, X.EXITED): "manage_experts",       # written notice sent, exit announcement published
+}, body=lambda c: c.body, owner=lambda c: c.expert.user)
+
+# Renewal (续聘): filed by the expert (or staff for them), vetted, approved, noticed unless the
+# policy skips it, then renewed by the system when the notice period ended.
+N = Renewal.Status
+
+RENEWAL_FLOW = Flow(N, {
+    (N.SUBMITTED, N.FORWARDED): "manage_experts",
+    (N.SUBMITTED, N.REJECTED): "manage_experts",
+    (N.SUBMITTED, N.WITHDRAWN): OWNER,
+    (N.FORWARDED, N.WITHDRAWN): OWNER,
+    (N.FORWARDED, N.APPROVED): "approve",
+    (N.FORWARDED, N.REJECTED): "approve",
+    (N.APPROVED, N.IN_NOTICE): "manage_experts",
+    (N.APPROVED, N.RENEWED): "approve",            # bodies whose policy lets renewals skip the notice
+    (N.IN_NOTICE, N.RENEWED): SYSTEM,              # the renewal notice period ended
+}, body=lambda r: r.body, owner=lambda r: r.expert.user)

@@ -79,7 +79,7 @@ def ensure_accounts():
 def seed_demo(*, reset_policy=False):
     """Everything a newcomer should see working, in dependency order; every step is idempotent."""
     from councils.demo import seed_councils_demo
-    from experts.demo import seed_activity_demo, seed_experts_demo
+    from experts.demo import seed_activity_demo, seed_experts_demo, seed_lifecycle_demo
     from experts.demo_draws import seed_draws_demo
     from experts.seed import ensure_pool_config
     from projects.demo import seed_projects_demo
@@ -91,6 +91,7 @@ def seed_demo(*, reset_policy=False):
     seed_experts_demo()  # applications, notices, admissions, certificates
     seed_draws_demo()  # completed draws with a replacement
     seed_activity_demo()  # proposals, 报备, change reports, training
+    seed_lifecycle_demo()  # a voluntary exit request, a renewal, next year's enrolment window
     seed_councils_demo()  # jx-base council, jm-storage committee: meetings, votes, minutes
     seed_projects_demo()  # jx-base projects in every state (one awaiting the council's vote)
     seed_comments_demo()  # comment rounds (征求意见)

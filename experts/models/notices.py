@@ -11,6 +11,8 @@ class Notice(models.Model):
     class Kind(models.TextChoices):
         ADMISSION = "admission", _("入库公示")
         ADMISSION_RESULT = "admission_result", _("入库结果公告")
+        EXIT = "exit", _("出库公告")
+        RENEWAL = "renewal", _("续聘公示")
 
     class Status(models.TextChoices):
         OPEN = "open", _("公示中")

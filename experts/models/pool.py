@@ -35,6 +35,9 @@ class PoolSettings(models.Model):
     proposal_reminder_workdays = models.PositiveSmallIntegerField(
         _("季度末建议提醒提前量（工作日）"), default=10,
         help_text=_("季度结束前多少个工作日再次提醒尚未提交建议的专家。"))
+    exit_response_workdays = models.PositiveSmallIntegerField(
+        _("出库核实陈述期（工作日）"), default=5,
+        help_text=_("核实出库情形时，专家本人可在此期限内陈述意见。"))
 
     class Meta:
         verbose_name = _("专家库设置")

@@ -156,6 +156,11 @@ def certificate_download(request, pk):
 def certificate_verify(request, number):  # public: public snapshot fields only
     check = selectors.check_certificate(number)
     if check is None:
+        from ..selectors.exits import superseded_certificate  # lifecycle-exit: renewed certificates
+
+        renewal = superseded_certificate(number)
+        if renewal is not None:
+            return render(request, "experts/terms/superseded.html", {"number": number, "renewal": renewal})
         return render(request, "experts/certificates/not_found.html", {"number": number}, status=404)
     return render(request, "experts/certificates/verify.html", {
         "check": check, "term": format_period(check.term_start, check.term_end)})

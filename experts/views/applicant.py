@@ -65,7 +65,14 @@ def apply_body(request, key):
         return redirect("experts:application-edit", pk=application.pk)
     return render(request, "experts/applicant/apply_body.html", {
         "body": body, "calls": body.open_calls, "rule_groups": selectors.group_rules(body.rules),
-        "existing": existing})
+        "existing": existing,
+        "next_window": None if body.open_calls else _next_window(body)})
+
+
+def _next_window(body):
+    from ..services.terms import next_window  # lifecycle-exit: the closed message names the next window
+
+    return next_window(body)
 
 
 @login_required

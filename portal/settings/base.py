@@ -214,6 +214,12 @@ CELERY_BEAT_SCHEDULE = {
     "councils.remind-written-votes": {"task": "councils.remind-written-votes", "schedule": crontab(hour=9, minute=10)},
     "councils.warn-missing-assembly": {"task": "councils.warn-missing-assembly",
                                        "schedule": crontab(hour=9, minute=15, month_of_year=12)},
+    # lifecycle-exit: exit cases for new triggers, age triggers, term reminders, lapse, renewals
+    "open-exit-cases": {"task": "experts.open-exit-cases", "schedule": crontab(minute="*/15")},
+    "raise-age-triggers": {"task": "experts.raise-age-triggers", "schedule": crontab(hour=1, minute=10)},
+    "remind-term-ends": {"task": "experts.remind-term-ends", "schedule": crontab(hour=8, minute=30)},
+    "lapse-ended-terms": {"task": "experts.lapse-ended-terms", "schedule": crontab(hour=0, minute=5)},
+    "complete-renewals": {"task": "experts.complete-renewals", "schedule": crontab(minute="*/10")},
 }
 # autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
 CELERY_IMPORTS = ("projects.tasks_comments",)
