@@ -298,6 +298,14 @@ def main():
         from tests.bench import projects as bench_projects
 
         draws_ok = bench_projects.run(draw_lines.append) and draws_ok
+        # --- councils: ballots one by one and 150 at once, tally and close with 200 seats ---
+        from tests.bench import councils as bench_councils
+
+        draws_ok = bench_councils.run(draw_lines.append) and draws_ok
+        # --- statistics page and per-expert export on the largest pool (100k after the draws part) ---
+        from tests.bench import stats as bench_stats
+
+        draws_ok = bench_stats.run(draw_lines.append) and draws_ok
         t_draws = time.monotonic() - t0
 
         import gunicorn
