@@ -180,6 +180,14 @@ def pool_statistics(body, *, today=None):
                          .values_list("status", "n"))
     exit_rows = [(label, status_counts.get(value, 0)) for value, label in Expert.Status.choices
                  if value != Expert.Status.ACTIVE]
+    # exits by their recorded reason (the exit process's decision), most frequent first
+    from ..models import ExitCase, ExitReason
+
+    by_reason = dict(ExitCase.objects.filter(body=body, status=ExitCase.Status.EXITED).order_by()
+                     .values("reason").annotate(n=Count("pk")).values_list("reason", "n"))
+    reasons = {r.pk: r for r in ExitReason.objects.filter(pk__in=[k for k in by_reason if k])} if by_reason else {}
+    reason_rows = sorted(((reasons[k].label if k in reasons else _("未注明"), n) for k, n in by_reason.items()),
+                         key=lambda row: (-row[1], str(row[0])))
     inv_counts = dict(Invitation.objects.filter(draw__body=body).order_by().values("status").annotate(n=Count("pk"))
                       .values_list("status", "n"))
     answered = sum(inv_counts.get(s, 0) for s in ("accepted", "declined", "conflict", "expired"))
@@ -194,8 +202,9 @@ def pool_statistics(body, *, today=None):
         Chart("ages", _("按年龄段"), _("在库专家按年龄段的人数（按今天计算周岁）。"), age_rows, _("人数")),
         Chart("admissions", _("每月入库人数"), _("近 %(n)s 个月每月新入库的专家人数。") % {"n": MONTHS}, month_rows,
               _("人数")),
-        Chart("exits", _("出库与届满"), _("已出库、聘期届满未续聘的专家人数（出库原因由出库流程记录）。"), exit_rows,
+        Chart("exits", _("出库与届满"), _("已出库、聘期届满未续聘的专家人数。"), exit_rows,
               _("人数")),
+        Chart("exit_reasons", _("出库原因"), _("经出库程序决定出库的专家人数，按出库情形统计。"), reason_rows, _("人数")),
         Chart("invitations", _("抽取邀请结果"), _("全部抽取邀请按答复结果的数量。"), invitation_rows, _("邀请数")),
         Chart("fairness", _("被抽中次数分布"), _("横条为实际专家人数，竖线为按二项分布预期的人数。"), fair["rows"],
               _("专家人数"), _("预期人数")),

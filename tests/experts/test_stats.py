@@ -78,6 +78,22 @@ def test_pool_breakdowns(xx):
     assert charts["exits"]["已出库"] == 1
 
 
+def test_exits_are_counted_by_their_decided_reason(xx):
+    from django.utils import timezone
+
+    from experts.models import ExitCase, ExitReason
+
+    voluntary = ExitReason.objects.create(body=xx, code="t-voluntary", label_zh="本人申请退出", is_voluntary=True)
+    violation = ExitReason.objects.create(body=xx, code="t-violation", label_zh="违反廉洁纪律")
+    now = timezone.now()
+    for reason, status in [(voluntary, "exited"), (voluntary, "exited"), (violation, "exited"),
+                           (violation, "kept"), (None, "exited")]:
+        ExitCase.objects.create(body=xx, expert=expert_in(xx), reason=reason, source="staff", status=status,
+                                opened_at=now)
+    charts = {ch.key: ch.rows for ch in stats.pool_statistics(xx, today=date(2026, 6, 1))["charts"]}
+    assert charts["exit_reasons"] == [("本人申请退出", 2), ("未注明", 1), ("违反廉洁纪律", 1)]
+
+
 def test_the_age_band_boundary_is_the_birthday(xx):
     e = expert_in(xx)
     ExpertProfile.objects.filter(pk=e.profile_id).update(birth_date=date(1986, 6, 1))
@@ -103,15 +119,15 @@ def test_the_page_renders_svg_charts_with_tables_in_constant_queries(client, xx,
     client.force_login(sec)
     expert_in(xx)
     url = reverse("experts:stats", args=[xx.key])
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         one = client.get(url)
     experts = [expert_in(xx) for _i in range(10)]
     picks(xx, experts[0], 3, sec)
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         many = client.get(url)
     html = many.content.decode()
     assert one.status_code == many.status_code == 200
-    assert html.count("<svg role=\"img\"") == 8 and html.count("数据表") >= 8
+    assert html.count("<svg role=\"img\"") == 9 and html.count("数据表") >= 9
     assert "Binomial(3, 1/11)" in html
 
 
