@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import has, require
@@ -413,11 +414,12 @@ def close_motion(motion, *, actor, now=None):
         audit.record(actor, "council.motion.close", motion, body=motion.council.body, now=now, data={
             "result": motion.result, "tally": tally, "rule": motion.rule, "roster_hash": motion.roster_hash,
             "resolution": resolution.number if resolution else None})
-        if motion.written:  # meeting votes are announced in the room and in the distributed minutes
-            notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
-                         subject=_("表决结果：%(title)s（%(result)s）") % {"title": motion.title,
-                                                                       "result": motion.get_result_display()},
-                         summary=tally["summary"])
+        # every seat holder hears the result, of a written vote and of a meeting vote alike
+        # (notify.later is set-based: a constant number of queries for any council size)
+        notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
+                     subject=notify.fmt(gettext_lazy("表决结果：%(title)s（%(result)s）"), title=motion.title,
+                                        result=motion.get_result_display),
+                     summary=tally["summary"])
         transaction.on_commit(lambda m=motion, p=passed: motion_closed.send(sender=Motion, motion=m, passed=p))
     return motion
 
