@@ -185,7 +185,7 @@ def request_written_vote(motion, *, actor, closes_at, now=None):
         audit.record(actor, "council.motion.request_written", motion, body=motion.council.body, now=now,
                      data={"closes_at": closes_at})
         notify.later(chairs_of(motion.council), "council_written_vote_request", motion, body=motion.council.body,
-                     subject=_("书面表决待批准：%(title)s") % {"title": motion.title})
+                     subject=notify.fmt(gettext_lazy("书面表决待批准：%(title)s"), title=motion.title))
     return motion
 
 
@@ -209,7 +209,7 @@ def approve_written_vote(motion, *, actor, now=None):
         audit.record(actor, "council.motion.approve_written", motion, body=motion.council.body, now=now, data={
             "rule": rule, "members": len(seats), "roster_hash": motion.roster_hash, "closes_at": motion.closes_at})
         notify.later(seat_people(seats), "council_written_vote_opened", motion, body=motion.council.body,
-                     subject=_("书面表决：%(title)s") % {"title": motion.title}, closes=motion.closes_at)
+                     subject=notify.fmt(gettext_lazy("书面表决：%(title)s"), title=motion.title), closes=motion.closes_at)
     return motion
 
 
@@ -494,7 +494,8 @@ def remind_written_votes(*, now=None):
             seats = Seat.objects.filter(pk__in=[r["seat"] for r in motion.roster]).exclude(pk__in=voted)
             people = seat_people(seats)
             notify.later(people, "council_written_vote_reminder", motion, body=motion.council.body,
-                         subject=_("书面表决即将截止：%(title)s") % {"title": motion.title}, closes=motion.closes_at,
+                         subject=notify.fmt(gettext_lazy("书面表决即将截止：%(title)s"),
+                                            title=motion.title), closes=motion.closes_at,
                          dedupe_key=f"written-reminder-{motion.pk}")
             motion.reminded_at = now
             motion.save(update_fields=["reminded_at"])
