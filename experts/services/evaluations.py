@@ -81,7 +81,7 @@ def _raise_trigger(expert, kind, *, count, threshold, invitations, now):
     notify.later(users_with("manage_experts", expert.body), "evaluation_exit_trigger", trigger,
                  body=expert.body, subject=notify.fmt(gettext_lazy("出库情形提示：%(name)s"), name=expert.public_name),
                  url=reverse("experts:expert-detail", args=[expert.body.key, expert.pk]), expert=expert,
-                 kind_display=trigger.get_kind_display(), count=count, threshold=threshold)
+                 kind_display=trigger.get_kind_display, count=count, threshold=threshold)
     return trigger
 
 

@@ -117,3 +117,16 @@ def test_fmt_formats_in_the_language_active_when_rendered():
     # numbers stay numbers; zero-argument callables (get_FOO_display) are called at render time
     with translation.override("en"):
         assert str(notify.fmt("%(n)d/%(m)s", n=3, m=lambda: gettext_lazy("已发送"))) == "3/Sent"
+
+
+@pytest.mark.django_db
+def test_backends_without_returning_bulk_inserts_use_the_per_row_path(bodies, monkeypatch,
+                                                                       django_capture_on_commit_callbacks):
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "can_return_rows_from_bulk_insert", False)
+    a, b = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        created = notify.later([a, b, a], "old-db", None, subject="s", text="", dedupe_key="k")
+    assert [n.user for n in created] == [a, b] and all(n.pk for n in created)
+    assert Delivery.objects.filter(notification__in=created, status=Delivery.Status.SENT).count() == 2
