@@ -3,6 +3,7 @@ revoking are audited services."""
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import audit, notify
@@ -45,7 +46,7 @@ def grant_role(user, body, role, *, actor):
         audit.record(actor, "role.grant", assignment, body=body,
                      data={"user": user.email, "role": role.value})
         notify.later([user], "role_granted", assignment, body=body,
-                     subject=_("您已获得“%(body)s”的%(role)s角色") % {"body": body.name_zh, "role": role.label})
+                     subject=notify.fmt(gettext_lazy("您已获得“%(body)s”的%(role)s角色"), body=body.name_zh, role=role.label))
     return assignment
 
 

@@ -360,12 +360,10 @@ def warn_missing_schedule(*, now):
         by_language.setdefault(user.preferred_language or "zh-hans", []).append(user)
     for language, group in sorted(by_language.items()):
         with translation.override(language):
-            subject = _("%(year)s 年节假日安排尚未导入") % {"year": year}
-            text = _(
-                "系统尚无 %(year)s 年的法定节假日和调休安排。在导入国务院办公厅公布的安排之前，"
+            subject = notify.fmt(gettext_lazy("%(year)s 年节假日安排尚未导入"), year=year)
+            text = notify.fmt(gettext_lazy("系统尚无 %(year)s 年的法定节假日和调休安排。在导入国务院办公厅公布的安排之前，"
                 "%(year)s 年的工作日按周一至周五扣除元旦、劳动节、国庆节的固定日期计算，"
-                "相关期限均标记为“暂定”。请在工作日历页面导入官方安排（CSV 或 ICS 文件）。"
-            ) % {"year": year}
+                "相关期限均标记为“暂定”。请在工作日历页面导入官方安排（CSV 或 ICS 文件）。"), year=year)
         notified += len(notify.later(group, "calendar_missing_schedule", None, subject=subject, text=text,
                                      url=url, dedupe_key=f"calendar-{year}"))
     return notified

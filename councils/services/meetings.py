@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import has, require
@@ -96,7 +97,7 @@ def notify_meeting(meeting, *, actor, now=None):
         audit.record(actor, "council.meeting.notify", meeting, body=meeting.council.body, now=now,
                      data={"agenda_closes_at": meeting.agenda_closes_at, "snapshot": meeting.policy_snapshot})
         notify.later(seat_holders_of(meeting.council), "council_meeting_notified", meeting,
-                     body=meeting.council.body, subject=_("会议通知：%(title)s") % {"title": meeting.title},
+                     body=meeting.council.body, subject=notify.fmt(gettext_lazy("会议通知：%(title)s"), title=meeting.title),
                      agenda_closes=meeting.agenda_closes_at)
     return meeting
 
@@ -154,7 +155,8 @@ def cancel_meeting(meeting, *, actor, reason="", now=None):
                      data={"reason": reason})
         if was_notified:
             notify.later(seat_holders_of(meeting.council), "council_meeting_cancelled", meeting,
-                         body=meeting.council.body, subject=_("会议取消：%(title)s") % {"title": meeting.title},
+                         body=meeting.council.body, subject=notify.fmt(gettext_lazy("会议取消：%(title)s"),
+                                                                       title=meeting.title),
                          reason=reason)
     return meeting
 
@@ -187,7 +189,8 @@ def propose_agenda_item(meeting, *, actor, title, description="", now=None):
                      data={"meeting": meeting.pk, "title": title, "late": late})
         if late:
             notify.later(chairs_of(meeting.council), "council_agenda_late", item, body=meeting.council.body,
-                         subject=_("逾期议题待批准：%(title)s") % {"title": title}, url=meeting.get_absolute_url())
+                         subject=notify.fmt(gettext_lazy("逾期议题待批准：%(title)s"),
+                                            title=title), url=meeting.get_absolute_url())
     return item
 
 
@@ -207,7 +210,8 @@ def decide_agenda_item(item, *, actor, accept, now=None):
         audit.record(actor, "council.agenda.decide", item, body=item.meeting.council.body, now=now,
                      data={"accepted": bool(accept), "late": item.late})
         notify.later([item.proposed_by], "council_agenda_decided", item, body=item.meeting.council.body,
-                     subject=_("议题“%(title)s”：%(status)s") % {"title": item.title, "status": item.get_status_display()},
+                     subject=notify.fmt(gettext_lazy("议题“%(title)s”：%(status)s"), title=item.title,
+                                        status=item.get_status_display),
                      url=item.meeting.get_absolute_url())
     return item
 
@@ -273,7 +277,7 @@ def sign_petition(petition, *, actor, now=None, _seat=None):
                          data=progress)
             people = {u.pk: u for u in chairs_of(petition.council) + secretariat_of(petition.council)}
             notify.later(list(people.values()), "council_petition_reached", petition, body=petition.council.body,
-                         subject=_("临时会议提议已达到法定比例，须召集会议"),
+                         subject=gettext_lazy("临时会议提议已达到法定比例，须召集会议"),
                          url=reverse("councils:petitions", args=[petition.council_id]),
                          dedupe_key=f"petition-reached-{petition.pk}", **progress)
     return petition

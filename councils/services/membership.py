@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import require
@@ -112,7 +113,7 @@ def submit_unit_application(council, *, actor, unit_name, contact_name, contact_
         audit.record(actor, "council.unit_application.submit", application, body=council.body, now=now,
                      data={"unit_name": unit_name})
         notify.later(secretariat_of(council), "council_unit_application", application, body=council.body,
-                     subject=_("入会申请：%(name)s") % {"name": unit_name},
+                     subject=notify.fmt(gettext_lazy("入会申请：%(name)s"), name=unit_name),
                      url=reverse("councils:applications", args=[council.pk]))
     return application
 
@@ -186,8 +187,8 @@ def appoint_seat(council, *, actor, role, holder=None, unit=None, representative
             "term_start": seat.term_start, "term_end": seat.term_end,
             "elected_by": elected_by.pk if elected_by else None})
         notify.later(_people(holder, unit, representative, substitute), "council_seat_appointed", seat,
-                     body=council.body, subject=_("席位任命：%(council)s %(role)s") % {
-                         "council": council, "role": seat.get_role_display()}, url=council.get_absolute_url())
+                     body=council.body, subject=notify.fmt(gettext_lazy("席位任命：%(council)s %(role)s"), council=council,
+                                                           role=seat.get_role_display), url=council.get_absolute_url())
     return seat
 
 
@@ -207,7 +208,8 @@ def end_seat(seat, *, actor, reason, now=None):
                      data={"reason": seat.end_reason, "ended_on": seat.ended_on})
         people = [u for u in (seat.holder, seat.representative, seat.substitute) if u is not None]
         notify.later(people, "council_seat_ended", seat, body=seat.council.body,
-                     subject=_("席位卸任：%(council)s") % {"council": seat.council}, url=seat.council.get_absolute_url(),
+                     subject=notify.fmt(gettext_lazy("席位卸任：%(council)s"),
+                                        council=seat.council), url=seat.council.get_absolute_url(),
                      reason=seat.end_reason)
     return seat
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import require
@@ -106,7 +107,7 @@ def submit_minutes(minutes, *, actor, now=None):
         minutes.save(update_fields=["status"])
         audit.record(actor, "council.minutes.submit", minutes, body=minutes.meeting.council.body, now=now)
         notify.later([minutes.meeting.convener], "council_minutes_review", minutes, body=minutes.meeting.council.body,
-                     subject=_("会议纪要待签发：%(title)s") % {"title": minutes.meeting.title},
+                     subject=notify.fmt(gettext_lazy("会议纪要待签发：%(title)s"), title=minutes.meeting.title),
                      url=reverse("councils:minutes", args=[minutes.meeting_id]))
     return minutes
 
@@ -145,7 +146,7 @@ def distribute_minutes(minutes, *, actor, now=None):
                      data={"content_hash": minutes.content_hash})
         notify.later(seat_holders_of(minutes.meeting.council), "council_minutes_distributed", minutes,
                      body=minutes.meeting.council.body,
-                     subject=_("会议纪要：%(title)s") % {"title": minutes.meeting.title},
+                     subject=notify.fmt(gettext_lazy("会议纪要：%(title)s"), title=minutes.meeting.title),
                      url=reverse("councils:minutes", args=[minutes.meeting_id]))
     return minutes
 

@@ -5,7 +5,7 @@
                                     the secretariat is told once per body and year
 """
 from django.db.models import Count, Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import users_with
@@ -36,7 +36,7 @@ def warn_missing_assembly(*, now=None):
             continue
         created = notify.later(
             users_with("manage_council", body), "council_missing_assembly", entry["council"], body=body,
-            subject=_("%(year)d 年尚未召开全体会议") % {"year": today.year},
+            subject=notify.fmt(gettext_lazy("%(year)d 年尚未召开全体会议"), year=today.year),
             dedupe_key=f"missing-assembly-{body.pk}-{today.year}", year=today.year, held=entry["held"],
             required=required)
         if created:

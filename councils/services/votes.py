@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import has, require
@@ -184,7 +185,7 @@ def request_written_vote(motion, *, actor, closes_at, now=None):
         audit.record(actor, "council.motion.request_written", motion, body=motion.council.body, now=now,
                      data={"closes_at": closes_at})
         notify.later(chairs_of(motion.council), "council_written_vote_request", motion, body=motion.council.body,
-                     subject=_("书面表决待批准：%(title)s") % {"title": motion.title})
+                     subject=notify.fmt(gettext_lazy("书面表决待批准：%(title)s"), title=motion.title))
     return motion
 
 
@@ -208,7 +209,7 @@ def approve_written_vote(motion, *, actor, now=None):
         audit.record(actor, "council.motion.approve_written", motion, body=motion.council.body, now=now, data={
             "rule": rule, "members": len(seats), "roster_hash": motion.roster_hash, "closes_at": motion.closes_at})
         notify.later(seat_people(seats), "council_written_vote_opened", motion, body=motion.council.body,
-                     subject=_("书面表决：%(title)s") % {"title": motion.title}, closes=motion.closes_at)
+                     subject=notify.fmt(gettext_lazy("书面表决：%(title)s"), title=motion.title), closes=motion.closes_at)
     return motion
 
 
@@ -413,11 +414,12 @@ def close_motion(motion, *, actor, now=None):
         audit.record(actor, "council.motion.close", motion, body=motion.council.body, now=now, data={
             "result": motion.result, "tally": tally, "rule": motion.rule, "roster_hash": motion.roster_hash,
             "resolution": resolution.number if resolution else None})
-        if motion.written:  # meeting votes are announced in the room and in the distributed minutes
-            notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
-                         subject=_("表决结果：%(title)s（%(result)s）") % {"title": motion.title,
-                                                                       "result": motion.get_result_display()},
-                         summary=tally["summary"])
+        # every seat holder hears the result, of a written vote and of a meeting vote alike
+        # (notify.later is set-based: a constant number of queries for any council size)
+        notify.later(seat_holders_of(motion.council), "council_motion_result", motion, body=motion.council.body,
+                     subject=notify.fmt(gettext_lazy("表决结果：%(title)s（%(result)s）"), title=motion.title,
+                                        result=motion.get_result_display),
+                     summary=tally["summary"])
         transaction.on_commit(lambda m=motion, p=passed: motion_closed.send(sender=Motion, motion=m, passed=p))
     return motion
 
@@ -492,7 +494,8 @@ def remind_written_votes(*, now=None):
             seats = Seat.objects.filter(pk__in=[r["seat"] for r in motion.roster]).exclude(pk__in=voted)
             people = seat_people(seats)
             notify.later(people, "council_written_vote_reminder", motion, body=motion.council.body,
-                         subject=_("书面表决即将截止：%(title)s") % {"title": motion.title}, closes=motion.closes_at,
+                         subject=notify.fmt(gettext_lazy("书面表决即将截止：%(title)s"),
+                                            title=motion.title), closes=motion.closes_at,
                          dedupe_key=f"written-reminder-{motion.pk}")
             motion.reminded_at = now
             motion.save(update_fields=["reminded_at"])

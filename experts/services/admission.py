@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.models import Role
@@ -102,7 +103,7 @@ def admit(application, *, actor=None, now=None):
             "fields": [f.code for f in fields]})
         notify.later(
             [app.applicant], "expert_admitted", expert, body=body,
-            subject=_("您已入库“%(body)s”，电子聘书已生成") % {"body": body.name_zh},
+            subject=notify.fmt(gettext_lazy("您已入库“%(body)s”，电子聘书已生成"), body=body.name_zh),
             url=reverse("experts:certificate-pdf", args=[expert.pk]),
             expert=expert, term=format_term(expert),
             verify_url=verification_url(expert))

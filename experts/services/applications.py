@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import users_with
@@ -262,13 +263,13 @@ def submit(application, *, actor, now=None):
                      data={"fields": application.snapshot["fields"], "eligibility_ok": True})
         body = application.body
         notify.later([application.applicant], "application_submitted", application, body=body,
-                     subject=_("您向“%(body)s”提交的入库申请已提交") % {"body": body.name_zh},
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的入库申请已提交"), body=body.name_zh),
                      resubmitted=resubmitted)
         staff = [u for u in secretariat(body) if u.pk != application.applicant_id]
         if staff:
             notify.later(staff, "application_received", application, body=body,
                          url=reverse("experts:review", args=[body.key, application.pk]),
-                         subject=_("新的入库申请待审核：%(name)s") % {"name": application.profile.name},
+                         subject=notify.fmt(gettext_lazy("新的入库申请待审核：%(name)s"), name=application.profile.name),
                          resubmitted=resubmitted)
     return application
 
@@ -288,6 +289,6 @@ def withdraw(application, *, actor, reason=""):
             if staff:
                 notify.later(staff, "application_withdrawn", application, body=application.body,
                              url=reverse("experts:review", args=[application.body.key, application.pk]),
-                             subject=_("入库申请已撤回：%(name)s") % {"name": application.profile.name},
+                             subject=notify.fmt(gettext_lazy("入库申请已撤回：%(name)s"), name=application.profile.name),
                              reason=reason)
     return application

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import require, users_with
@@ -111,11 +112,11 @@ def file_change(expert, *, actor, kind, new_value, effective_date, proof, note="
             "kind": kind, "old": report.old_value, "new": value, "effective": effective_date.isoformat(),
             "due": due.end_date.isoformat(), "late": report.is_late}, now=now)
         notify.later(users_with("manage_experts", expert.body), "change_filed", report, body=expert.body,
-                     subject=_("%(name)s报告了%(kind)s变更") % {"name": expert.public_name,
-                                                            "kind": report.get_kind_display()},
-                     text=_("%(name)s报告%(kind)s由“%(old)s”变更为“%(new)s”，请确认。") % {
-                         "name": expert.public_name, "kind": report.get_kind_display(),
-                         "old": report.old_value or "—", "new": value},
+                     subject=notify.fmt(gettext_lazy("%(name)s报告了%(kind)s变更"), name=expert.public_name,
+                                        kind=report.get_kind_display),
+                     text=notify.fmt(gettext_lazy("%(name)s报告%(kind)s由“%(old)s”变更为“%(new)s”，请确认。"),
+                                     name=expert.public_name, kind=report.get_kind_display, old=report.old_value or "—",
+                                     new=value),
                      url=_staff_url(expert.body))
     return report
 
@@ -163,9 +164,9 @@ def acknowledge(report, *, actor, now=None):
         audit.record(actor, "experts.change.acknowledge", report, body=report.expert.body, data={
             "kind": report.kind, "before": before, "after": report.new_value, "late": report.is_late}, now=now)
         notify.later([report.expert.user], "change_acknowledged", report, body=report.expert.body,
-                     subject=_("您报告的%(kind)s变更已确认") % {"kind": report.get_kind_display()},
-                     text=_("您报告的%(kind)s变更（%(new)s）已由工作人员确认并更新。") % {
-                         "kind": report.get_kind_display(), "new": report.new_value},
+                     subject=notify.fmt(gettext_lazy("您报告的%(kind)s变更已确认"), kind=report.get_kind_display),
+                     text=notify.fmt(gettext_lazy("您报告的%(kind)s变更（%(new)s）已由工作人员确认并更新。"), kind=report.get_kind_display,
+                                     new=report.new_value),
                      url=_self_url())
     return report
 
@@ -196,9 +197,9 @@ def record_noticed_change(expert, *, actor, kind, new_value, effective_date, not
             "kind": kind, "before": before, "after": value, "effective": effective_date.isoformat(),
             "due": due.end_date.isoformat(), "late": report.is_late}, now=now)
         notify.later([expert.user], "change_recorded", report, body=expert.body,
-                     subject=_("工作人员更新了您的%(kind)s") % {"kind": report.get_kind_display()},
-                     text=_("工作人员记录了您的%(kind)s变更（%(new)s）%(late)s。") % {
-                         "kind": report.get_kind_display(), "new": value,
-                         "late": _("，该变更未在规定期限内报告") if report.is_late else ""},
+                     subject=notify.fmt(gettext_lazy("工作人员更新了您的%(kind)s"), kind=report.get_kind_display),
+                     text=notify.fmt(gettext_lazy("工作人员记录了您的%(kind)s变更（%(new)s）%(late)s。"),
+                                     kind=report.get_kind_display, new=value,
+                                     late=gettext_lazy("，该变更未在规定期限内报告") if report.is_late else ""),
                      url=_self_url())
     return report

@@ -21,6 +21,7 @@ from django.db.models import F
 from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import has, require, users_with
@@ -271,8 +272,9 @@ def cancel_draw(draw, *, actor, reason, now=None):
                      data={"from": was, "reason": reason})
         if was == S.COMMITTED:
             notify.later([draw.supervisor], "draw_cancelled", draw, body=draw.body,
-                         subject=_("专家抽取已取消：%(n)s") % {"n": draw.number},
-                         text=_("%(n)s（%(t)s）已取消。理由：%(r)s") % {"n": draw.number, "t": draw.title, "r": reason},
+                         subject=notify.fmt(gettext_lazy("专家抽取已取消：%(n)s"), n=draw.number),
+                         text=notify.fmt(gettext_lazy("%(n)s（%(t)s）已取消。理由：%(r)s"), n=draw.number, t=draw.title,
+                                         r=reason),
                          url=_draw_url(draw))
     return draw
 
@@ -314,9 +316,9 @@ def freeze_pool(draw, *, actor, now=None):
             "pool_size": len(result.pool_ids), "excluded": excluded,
             "pool_hash": draw.pool_hash, "secret_hash": draw.secret_hash})
         notify.later([draw.supervisor], "draw_committed", draw, body=draw.body,
-                     subject=_("请见证专家抽取：%(n)s") % {"n": draw.number},
-                     text=_("%(n)s（%(t)s）已冻结专家池（%(k)s 人符合条件），请输入公开随机数以进行抽取。") % {
-                         "n": draw.number, "t": draw.title, "k": len(result.pool_ids)},
+                     subject=notify.fmt(gettext_lazy("请见证专家抽取：%(n)s"), n=draw.number),
+                     text=notify.fmt(gettext_lazy("%(n)s（%(t)s）已冻结专家池（%(k)s 人符合条件），请输入公开随机数以进行抽取。"), n=draw.number,
+                                     t=draw.title, k=len(result.pool_ids)),
                      url=_draw_url(draw))
     draw.warning = ""
     if len(result.pool_ids) < conditions["invite"]:
@@ -456,16 +458,16 @@ def _is_complete(draw):
 def _alert_exhausted(draw, now):
     users = _unique_users(users_with("manage_experts", draw.body), [draw.supervisor, draw.operator])
     notify.later(users, "draw_exhausted", draw, body=draw.body,
-                 subject=_("专家抽取人数不足：%(n)s") % {"n": draw.number},
-                 text=_("%(n)s（%(t)s）符合条件的专家已全部抽取，专家组仍缺 %(k)s 人。请调整条件另行抽取或按规定指定专家。") % {
-                     "n": draw.number, "t": draw.title, "k": sum(_open_slots(draw).values())},
+                 subject=notify.fmt(gettext_lazy("专家抽取人数不足：%(n)s"), n=draw.number),
+                 text=notify.fmt(gettext_lazy("%(n)s（%(t)s）符合条件的专家已全部抽取，专家组仍缺 %(k)s 人。请调整条件另行抽取或按规定指定专家。"),
+                                 n=draw.number, t=draw.title, k=sum(_open_slots(draw).values())),
                  url=_draw_url(draw), dedupe_key=f"draw-exhausted:{draw.pk}")
 
 
 def _alert_complete(draw, now):
     notify.later(_unique_users([draw.operator, draw.supervisor]), "draw_complete", draw, body=draw.body,
-                 subject=_("专家组已齐：%(n)s") % {"n": draw.number},
-                 text=_("%(n)s（%(t)s）的专家均已接受邀请。") % {"n": draw.number, "t": draw.title},
+                 subject=notify.fmt(gettext_lazy("专家组已齐：%(n)s"), n=draw.number),
+                 text=notify.fmt(gettext_lazy("%(n)s（%(t)s）的专家均已接受邀请。"), n=draw.number, t=draw.title),
                  url=_draw_url(draw))
 
 
@@ -632,9 +634,9 @@ def _raise_unanswered_trigger(expert, threshold, invitation, now):
     audit.record(None, "experts.exit_trigger.raise", trigger, body=expert.body, now=now,
                  data={"expert": expert.pk, "kind": trigger.kind, **evidence})
     notify.later(users_with("manage_experts", expert.body), "exit_trigger_unanswered", trigger, body=expert.body,
-                 subject=_("出库情形提示：%(name)s") % {"name": expert.public_name},
-                 text=_("%(name)s 已连续 %(n)s 次未答复抽取邀请（规定 %(t)s 次），请核实并决定是否启动出库程序。") % {
-                     "name": expert.public_name, "n": expert.unanswered_streak, "t": threshold}, url="")
+                 subject=notify.fmt(gettext_lazy("出库情形提示：%(name)s"), name=expert.public_name),
+                 text=notify.fmt(gettext_lazy("%(name)s 已连续 %(n)s 次未答复抽取邀请（规定 %(t)s 次），请核实并决定是否启动出库程序。"),
+                                 name=expert.public_name, n=expert.unanswered_streak, t=threshold), url="")
     return trigger
 
 
@@ -721,9 +723,9 @@ def request_designation(body, *, actor, data, experts, reason, now=None):
             "number": draw.number, "experts": draw.pool, "reason": reason})
         users = _unique_users(users_with("approve", body), [draw.supervisor])
         notify.later(users, "designation_requested", draw, body=body,
-                     subject=_("指定专家待审批：%(n)s") % {"n": draw.number},
-                     text=_("%(n)s（%(t)s）拟指定 %(k)s 位专家。理由：%(r)s") % {
-                         "n": draw.number, "t": draw.title, "k": len(experts), "r": reason},
+                     subject=notify.fmt(gettext_lazy("指定专家待审批：%(n)s"), n=draw.number),
+                     text=notify.fmt(gettext_lazy("%(n)s（%(t)s）拟指定 %(k)s 位专家。理由：%(r)s"), n=draw.number, t=draw.title,
+                                     k=len(experts), r=reason),
                      url=_draw_url(draw))
     return draw
 
@@ -763,15 +765,15 @@ def decide_designation(draw, *, actor, approve, note="", now=None):
         users = _unique_users([draw.supervisor, draw.operator])
         if approve:
             notify.later(users, "designation_approved", draw, body=draw.body,
-                         subject=_("指定专家已批准并报监督备案：%(n)s") % {"n": draw.number},
-                         text=_("%(n)s（%(t)s）的指定已批准，邀请已发出。指定理由：%(r)s") % {
-                             "n": draw.number, "t": draw.title, "r": draw.designation_reason},
+                         subject=notify.fmt(gettext_lazy("指定专家已批准并报监督备案：%(n)s"), n=draw.number),
+                         text=notify.fmt(gettext_lazy("%(n)s（%(t)s）的指定已批准，邀请已发出。指定理由：%(r)s"), n=draw.number,
+                                         t=draw.title, r=draw.designation_reason),
                          url=_draw_url(draw))
             _send_later(created)
         else:
             notify.later([draw.operator], "designation_rejected", draw, body=draw.body,
-                         subject=_("指定专家未获批准：%(n)s") % {"n": draw.number},
-                         text=_("%(n)s（%(t)s）的指定未获批准。意见：%(r)s") % {
-                             "n": draw.number, "t": draw.title, "r": note},
+                         subject=notify.fmt(gettext_lazy("指定专家未获批准：%(n)s"), n=draw.number),
+                         text=notify.fmt(gettext_lazy("%(n)s（%(t)s）的指定未获批准。意见：%(r)s"), n=draw.number, t=draw.title,
+                                         r=note),
                          url=_draw_url(draw))
     return draw

@@ -79,9 +79,9 @@ def _raise_trigger(expert, kind, *, count, threshold, invitations, now):
     audit.record(None, "experts.exit_trigger.raise", trigger, body=expert.body,
                  data={"expert": expert.pk, "kind": kind, **evidence}, now=now)
     notify.later(users_with("manage_experts", expert.body), "evaluation_exit_trigger", trigger,
-                 body=expert.body, subject=_("出库情形提示：%(name)s") % {"name": expert.public_name},
+                 body=expert.body, subject=notify.fmt(gettext_lazy("出库情形提示：%(name)s"), name=expert.public_name),
                  url=reverse("experts:expert-detail", args=[expert.body.key, expert.pk]), expert=expert,
-                 kind_display=trigger.get_kind_display(), count=count, threshold=threshold)
+                 kind_display=trigger.get_kind_display, count=count, threshold=threshold)
     return trigger
 
 
@@ -184,7 +184,7 @@ def rate(invitation, *, actor, rating, scores=None, note="", now=None):
                      now=now)
         if after:
             notify.later([inv.expert.user], "evaluation_rated", inv, body=inv.draw.body,
-                         subject=_("您参加的“%(title)s”已有评价") % {"title": inv.draw.title},
+                         subject=notify.fmt(gettext_lazy("您参加的“%(title)s”已有评价"), title=inv.draw.title),
                          url=reverse("experts:my-ratings"), draw=inv.draw)
         if rating == R.POOR:
             _check_poor(inv, now)

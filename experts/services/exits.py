@@ -16,6 +16,7 @@ ending at 24:00 of its last working day. The approver decides once the expert re
 period ended. Leaving sets the membership EXITED (draws only use ACTIVE members; history kept).
 """
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 import segno
 from django.conf import settings
@@ -25,6 +26,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.models import Role, RoleAssignment
@@ -158,10 +160,10 @@ def raise_age_triggers(*, now=None):
                 audit.record(None, "experts.exit_trigger.raise", trigger, body=expert.body,
                              data={"expert": expert.pk, "kind": "age", "age": age, "limit": limit}, now=now)
                 notify.later(_staff(expert.body), "exit_case_opened", trigger, body=expert.body,
-                             subject=_("出库情形提示：%(name)s年龄超过%(limit)d周岁") % {
-                                 "name": expert.public_name, "limit": limit},
-                             text=_("%(name)s现年 %(age)d 周岁，超过 %(limit)d 周岁的年龄上限，已生成出库建议，请核实。") % {
-                                 "name": expert.public_name, "age": age, "limit": limit},
+                             subject=notify.fmt(gettext_lazy("出库情形提示：%(name)s年龄超过%(limit)d周岁"), name=expert.public_name,
+                                                limit=limit),
+                             text=notify.fmt(gettext_lazy("%(name)s现年 %(age)d 周岁，超过 %(limit)d 周岁的年龄上限，已生成出库建议，请核实。"),
+                                             name=expert.public_name, age=age, limit=limit),
                              url=reverse("experts:exit-list", args=[expert.body.key]))
         except IntegrityError:  # another run raised it first
             continue
@@ -222,8 +224,9 @@ def request_voluntary_exit(expert, *, actor, statement, now=None):
                                        opened_at=now, opened_by=actor)
         audit.record(actor, "experts.exit.request", case, body=expert.body, data={"expert": expert.pk}, now=now)
         notify.later(_staff(expert.body), "exit_requested", case, body=expert.body,
-                     subject=_("%(name)s申请退出“%(body)s”") % {"name": expert.public_name, "body": expert.body.name_zh},
-                     text=_("理由：%(text)s") % {"text": statement}, url=_case_url(case))
+                     subject=notify.fmt(gettext_lazy("%(name)s申请退出“%(body)s”"), name=expert.public_name,
+                                        body=expert.body.name_zh),
+                     text=notify.fmt(gettext_lazy("理由：%(text)s"), text=statement), url=_case_url(case))
     return case
 
 
@@ -265,11 +268,12 @@ def start_verification(case, *, actor, findings, now=None):
                      data={"expert": case.expert_id, "respond_by": case.respond_by.isoformat(), "workdays": days},
                      now=now)
         notify.later([case.expert.user], "exit_verification", case, body=case.body,
-                     subject=_("关于您在“%(body)s”的出库核实") % {"body": case.body.name_zh},
-                     text=_("%(body)s正在核实%(reason)s情形。核实情况：%(findings)s\n如有异议，请于%(deadline)s前"
-                            "登录系统陈述意见。") % {
-                         "body": case.body.name_zh, "reason": f"“{case.reason.label_zh}”" if case.reason else "",
-                         "findings": findings, "deadline": workdays.format_deadline(deadline)},
+                     subject=notify.fmt(gettext_lazy("关于您在“%(body)s”的出库核实"), body=case.body.name_zh),
+                     text=notify.fmt(gettext_lazy("%(body)s正在核实%(reason)s情形。核实情况：%(findings)s\n如有异议，请于%(deadline)s前"
+                            "登录系统陈述意见。"),
+                                     body=case.body.name_zh,
+                                     reason=f"“{case.reason.label_zh}”" if case.reason else "",
+                                     findings=findings, deadline=partial(workdays.format_deadline, deadline)),
                      url=_my_case_url(case))
     return case
 
@@ -294,7 +298,7 @@ def respond(case, *, actor, response, now=None):
         case.save(update_fields=["response", "responded_at"])
         audit.record(actor, "experts.exit.respond", case, body=case.body, data={"expert": case.expert_id}, now=now)
         notify.later(_staff(case.body) + users_with("approve", case.body), "exit_response", case, body=case.body,
-                     subject=_("%(name)s已就出库核实陈述意见") % {"name": case.expert.public_name},
+                     subject=notify.fmt(gettext_lazy("%(name)s已就出库核实陈述意见"), name=case.expert.public_name),
                      text=response, url=_case_url(case))
     return case
 
@@ -342,11 +346,11 @@ def decide(case, *, actor, leave, reason=None, decision_reason, now=None):
             "reason": case.reason.code if case.reason else "", "text": decision_reason}, now=now)
         if leave:
             notify.later(_staff(case.body), "exit_decided", case, body=case.body,
-                         subject=_("已决定%(name)s出库，请书面告知并公告") % {"name": case.expert.public_name},
+                         subject=notify.fmt(gettext_lazy("已决定%(name)s出库，请书面告知并公告"), name=case.expert.public_name),
                          text=decision_reason, url=_case_url(case))
         else:
             notify.later([case.expert.user], "exit_kept", case, body=case.body,
-                         subject=_("出库核实结果：您继续保留在“%(body)s”") % {"body": case.body.name_zh},
+                         subject=notify.fmt(gettext_lazy("出库核实结果：您继续保留在“%(body)s”"), body=case.body.name_zh),
                          text=decision_reason, url=_my_case_url(case))
     return case
 
@@ -433,9 +437,9 @@ def issue_exit(case, *, actor, now=None):
             "notice": notice.number, "reason": case.reason.code, "exit_date": today,
             "open_invitations": pending, "closed_renewals": closed_renewals}, now=now)
         notify.later([expert.user], "exit_notice", case, body=body,
-                     subject=_("出库告知书 %(number)s") % {"number": case.letter_no},
-                     text=_("根据%(body)s的决定，您因“%(reason)s”自%(date)s起不再担任该库专家。书面告知书可在系统中下载。") % {
-                         "body": body.name_zh, "reason": case.reason.label_zh, "date": format_date_zh(today)},
+                     subject=notify.fmt(gettext_lazy("出库告知书 %(number)s"), number=case.letter_no),
+                     text=notify.fmt(gettext_lazy("根据%(body)s的决定，您因“%(reason)s”自%(date)s起不再担任该库专家。书面告知书可在系统中下载。"),
+                                     body=body.name_zh, reason=case.reason.label_zh, date=format_date_zh(today)),
                      url=reverse("experts:exit-letter", args=[case.pk]))
     return case
 

@@ -78,16 +78,9 @@ def send_invitations(invitations):
 
 def send_invitation_ids(ids):
     """`send_invitations` by invitation id, in bulk: five queries whatever the number of
-    invitations (the invitations, their draws, their experts with users, the notifications
-    already made, then one INSERT of the notifications and one of their deliveries), instead
-    of two round trips and a transaction per expert (portal.notify.later, whose rules — the
-    recipient's language, the dedupe key, delivery after commit — are followed here)."""
-    from django.db import IntegrityError, transaction
-    from django.template.loader import get_template
-    from django.utils import translation
-
-    from portal.models import Delivery, Notification
-
+    invitations (the invitations, their draws, their experts with users, then
+    `portal.notify.later_each`: the notifications already made, one INSERT of the notifications
+    and one of their deliveries). Each expert gets the subject and text in their own language."""
     from ..models import Draw, Expert
 
     if not ids:
@@ -100,48 +93,20 @@ def send_invitation_ids(ids):
         "pool", "exclusions", "picks", "policy_snapshot").filter(pk__in={r.draw_id for r in rows})}
     experts = {e.pk: e for e in Expert.objects.select_related("user").order_by().filter(
         pk__in={r.expert_id for r in rows})}
-    keys = {r.pk: f"draw-invitation:{r.pk}" for r in rows}
-    done = set(Notification.objects.filter(kind="draw_invitation", dedupe_key__in=keys.values())
-               .values_list("user_id", "dedupe_key"))
     url = reverse("experts:my-invitations")
-    template = get_template("notifications/draw_invitation.txt")
-    notes = []
+    messages = []
     for inv in rows:
         inv.draw, inv.expert = draws[inv.draw_id], experts[inv.expert_id]
-        draw, user = inv.draw, inv.expert.user
-        if (user.pk, keys[inv.pk]) in done:
-            continue
+        draw = inv.draw
         deadline = deadline_display(inv.reply_by)
-        with translation.override(getattr(user, "preferred_language", None) or settings.LANGUAGE_CODE):
-            subject = str(_("专家抽取邀请：%(title)s（请于 %(deadline)s 前答复）") % {
-                "title": draw.title, "deadline": deadline})
-            text = template.render({
-                "user": user, "object": inv, "body": draw.body, "url": url, "draw": draw, "invitation": inv,
-                "link": respond_url(inv), "deadline": deadline, "dates": engagement_dates_display(draw),
-                "purpose": draw.get_purpose_display()}).strip()
-        notes.append(Notification(user=user, kind="draw_invitation", subject=subject[:200], text=text, url=url,
-                                  body=draw.body, dedupe_key=keys[inv.pk]))
-    if not notes:
-        return []
-    try:
-        with transaction.atomic():
-            Notification.objects.bulk_create(notes)
-            deliveries = Delivery.objects.bulk_create(
-                [Delivery(notification=n, channel=ch.name) for n in notes for ch in notify.channels()])
-    except IntegrityError:  # sent concurrently by another worker: the per-notification path skips those
-        created = []
-        for inv in rows:
-            created += notify.later(
-                [inv.expert.user], "draw_invitation", inv, body=inv.draw.body,
-                subject=_("专家抽取邀请：%(title)s（请于 %(deadline)s 前答复）") % {
-                    "title": inv.draw.title, "deadline": deadline_display(inv.reply_by)},
-                url=url, dedupe_key=keys[inv.pk], draw=inv.draw, invitation=inv, link=respond_url(inv),
-                deadline=deadline_display(inv.reply_by), dates=engagement_dates_display(inv.draw),
-                purpose=inv.draw.get_purpose_display())
-        return created
-    for delivery in deliveries:
-        transaction.on_commit(lambda pk=delivery.pk: notify._enqueue(pk))
-    return notes
+        messages.append(notify.Message(
+            inv.expert.user, "draw_invitation", inv, body=draw.body,
+            subject=notify.fmt(_("专家抽取邀请：%(title)s（请于 %(deadline)s 前答复）"),
+                               title=draw.title, deadline=deadline),
+            url=url, dedupe_key=f"draw-invitation:{inv.pk}", draw=draw, invitation=inv,
+            link=respond_url(inv), deadline=deadline, dates=engagement_dates_display(draw),
+            purpose=draw.get_purpose_display))
+    return notify.later_each(messages)
 
 
 # ---------------------------------------------------------------------------

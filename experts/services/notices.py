@@ -7,12 +7,14 @@ Objections against a candidate live in `experts.services.objections`; their verb
 re-exported here so `experts.services.notices.<verb>` names every step of a notice.
 """
 import logging
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import require
@@ -112,8 +114,8 @@ def publish_notice(body, applications, *, actor, title=None, text=None, now=None
         })
         notify.later(
             [a.applicant for a in locked], "notice_published", notice, body=body,
-            subject=_("您已列入“%(body)s”入库公示") % {"body": body.name_zh},
-            ends_display=workdays.format_deadline(period), provisional=period.provisional)
+            subject=notify.fmt(gettext_lazy("您已列入“%(body)s”入库公示"), body=body.name_zh),
+            ends_display=partial(workdays.format_deadline, period), provisional=period.provisional)
     return notice
 
 

@@ -12,6 +12,7 @@ only, never on a public page, and stays out of audit data.
 import logging
 import secrets
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import users_with
@@ -203,16 +205,16 @@ def file_objection(notice, entry, *, name, contact, email="", facts, evidence=No
                      data={"receipt_no": objection.receipt_no, "notice": notice.number, "entry": entry.pk,
                            "candidate": entry.public_name, "evidence": bool(evidence)})
         notify.later(secretariat_users(notice.body), "objection_filed", objection, body=notice.body,
-                     subject=_("收到对“%(name)s”的异议（%(no)s）") % {"name": entry.public_name,
-                                                               "no": objection.receipt_no},
+                     subject=notify.fmt(gettext_lazy("收到对“%(name)s”的异议（%(no)s）"), name=entry.public_name,
+                                        no=objection.receipt_no),
                      url=staff_url(objection))
         if objection.objector_user is not None:
             notify.later([objection.objector_user], "objection_received", objection, body=notice.body,
-                         subject=_("您的异议已收到（回执编号 %(no)s）") % {"no": objection.receipt_no},
+                         subject=notify.fmt(gettext_lazy("您的异议已收到（回执编号 %(no)s）"), no=objection.receipt_no),
                          url=notice.get_absolute_url())
         elif email:
             _mail_objector(objection, "objection_received_email",
-                           _("您的异议已收到（回执编号 %(no)s）") % {"no": objection.receipt_no})
+                           notify.fmt(gettext_lazy("您的异议已收到（回执编号 %(no)s）"), no=objection.receipt_no))
     return objection
 
 
@@ -248,12 +250,12 @@ def accept_objection(objection, *, actor, reason, now=None):
         audit.record(actor, "experts.objection.accept", objection, body=notice.body, now=now, data={
             "reason": reason, "decision_workdays": days, "decide_by": deadline.end_at,
             "provisional": deadline.provisional})
-        ends = workdays.format_deadline(deadline)
+        ends = partial(workdays.format_deadline, deadline)  # rendered in each recipient's language
         _tell_objector(objection, "objection_accepted",
-                       _("您的异议已受理（回执编号 %(no)s）") % {"no": objection.receipt_no},
+                       notify.fmt(gettext_lazy("您的异议已受理（回执编号 %(no)s）"), no=objection.receipt_no),
                        decide_by_display=ends)
         notify.later([objection.entry.application.applicant], "objection_accepted_expert", objection,
-                     body=notice.body, subject=_("有关您入库公示的异议已受理调查"), url=notice.get_absolute_url(),
+                     body=notice.body, subject=gettext_lazy("有关您入库公示的异议已受理调查"), url=notice.get_absolute_url(),
                      decide_by_display=ends)
     return objection
 
@@ -273,7 +275,8 @@ def decline_objection(objection, *, actor, reason, now=None):
         audit.record(actor, "experts.objection.decline", objection, body=objection.notice.body, now=now,
                      data={"reason": reason})
         _tell_objector(objection, "objection_declined",
-                       _("您的异议不予受理（回执编号 %(no)s）") % {"no": objection.receipt_no}, letter=True)
+                       notify.fmt(gettext_lazy("您的异议不予受理（回执编号 %(no)s）"), no=objection.receipt_no),
+                       letter=True)
     return objection
 
 
@@ -313,10 +316,11 @@ def decide_objection(objection, *, actor, upheld, reason, now=None):
             "application": objection.entry.application_id, "overdue": overdue})
         outcome = O(target).label
         _tell_objector(objection, "objection_decided",
-                       _("异议处理决定：%(outcome)s（回执编号 %(no)s）") % {"outcome": outcome, "no": objection.receipt_no},
+                       notify.fmt(gettext_lazy("异议处理决定：%(outcome)s（回执编号 %(no)s）"), outcome=outcome,
+                                  no=objection.receipt_no),
                        letter=True)
         notify.later([objection.entry.application.applicant], "objection_decided_expert", objection, body=notice.body,
-                     subject=_("有关您入库公示的异议处理决定：%(outcome)s") % {"outcome": outcome},
+                     subject=notify.fmt(gettext_lazy("有关您入库公示的异议处理决定：%(outcome)s"), outcome=outcome),
                      url=letter_url(objection, "expert"))
     return objection
 
@@ -336,9 +340,9 @@ def remind_overdue_objections(*, now=None):
             by_body[body.pk] = secretariat_users(body)
         sent += len(notify.later(
             by_body[body.pk], "objection_overdue", objection, body=body,
-            subject=_("异议 %(no)s 已超过处理期限") % {"no": objection.receipt_no}, url=staff_url(objection),
+            subject=notify.fmt(gettext_lazy("异议 %(no)s 已超过处理期限"), no=objection.receipt_no), url=staff_url(objection),
             dedupe_key=f"objection-overdue-{objection.pk}-{today:%Y%m%d}",
-            decide_by_display=deadline_display(objection.decide_by)))
+            decide_by_display=partial(deadline_display, objection.decide_by)))
     return sent
 
 

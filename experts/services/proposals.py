@@ -6,12 +6,14 @@ working days before its last day; one ProposalReminder row per expert, quarter a
 it idempotent (run twice or late: one reminder).
 """
 from datetime import date, timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.models import Body
@@ -92,9 +94,10 @@ def submit_proposal(expert, *, actor, title, text, attachment=None, co_authors=(
             now=now)
         if others:
             notify.later([o.user for o in others], "proposal_co_author", proposal, body=expert.body,
-                         subject=_("您被列为建议“%(title)s”的联合提出人") % {"title": title},
-                         text=_("%(name)s提交了建议“%(title)s”，并将您列为联合提出人，计入您%(quarter)s的建议。") % {
-                             "name": expert.public_name, "title": title, "quarter": quarter_label(year, quarter)},
+                         subject=notify.fmt(gettext_lazy("您被列为建议“%(title)s”的联合提出人"), title=title),
+                         text=notify.fmt(gettext_lazy("%(name)s提交了建议“%(title)s”，并将您列为联合提出人，计入您%(quarter)s的建议。"),
+                                         name=expert.public_name, title=title,
+                                         quarter=partial(quarter_label, year, quarter)),
                          url=_self_url())
     return proposal
 
@@ -137,17 +140,18 @@ def send_reminders(*, now=None):
                       .values_list("expert_id", flat=True))
         due = [e for e in experts.select_related("user").order_by("pk")
                if done.get(e.pk, 0) < needed and e.pk not in already]
-        last_display = workdays.format_deadline(last)
+        last_display = partial(workdays.format_deadline, last)  # in each recipient's language
         for expert in due:
             try:
                 with transaction.atomic():
                     ProposalReminder.objects.create(expert=expert, year=year, quarter=quarter, kind=kind, sent_at=now)
                     notify.later(
                         [expert.user], f"proposal_reminder_{kind}", expert, body=body,
-                        subject=_("请提交%(quarter)s的工作建议") % {"quarter": quarter_label(year, quarter)},
-                        text=_("按“%(body)s”的规定，每位专家每季度须单独或联合提出 %(n)s 项以上工作建议。您本季度已提交 "
-                               "%(done)s 项，请于 %(end)s 前提交。") % {
-                            "body": body.name_zh, "n": needed, "done": done.get(expert.pk, 0), "end": last_display},
+                        subject=notify.fmt(gettext_lazy("请提交%(quarter)s的工作建议"),
+                                           quarter=partial(quarter_label, year, quarter)),
+                        text=notify.fmt(gettext_lazy("按“%(body)s”的规定，每位专家每季度须单独或联合提出 %(n)s 项以上工作建议。您本季度已提交 "
+                               "%(done)s 项，请于 %(end)s 前提交。"),
+                                        body=body.name_zh, n=needed, done=done.get(expert.pk, 0), end=last_display),
                         url=_self_url(), dedupe_key=f"proposal-{kind}-{year}Q{quarter}-{expert.pk}")
             except IntegrityError:
                 continue  # another run reminded them

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify
 from portal.permissions import users_with
@@ -53,10 +54,9 @@ def file_report(expert, *, actor, activity, title, starts_on, place, audience, d
         audit.record(actor, "experts.prior_report.file", report, body=expert.body, data={
             "activity": activity, "title": report.title, "starts_on": starts_on.isoformat()}, now=now)
         notify.later(users_with("manage_experts", expert.body), "prior_report_filed", report, body=expert.body,
-                     subject=_("%(name)s提交了对外活动报备") % {"name": expert.public_name},
-                     text=_("%(name)s报备：%(title)s（%(date)s，%(place)s）。") % {
-                         "name": expert.public_name, "title": report.title, "date": starts_on.isoformat(),
-                         "place": report.place},
+                     subject=notify.fmt(gettext_lazy("%(name)s提交了对外活动报备"), name=expert.public_name),
+                     text=notify.fmt(gettext_lazy("%(name)s报备：%(title)s（%(date)s，%(place)s）。"), name=expert.public_name,
+                                     title=report.title, date=starts_on.isoformat(), place=report.place),
                      url=reverse("experts:report-list", args=[expert.body.key]))
     return report
 
@@ -79,12 +79,12 @@ def decide(report, *, actor, to, reason="", now=None):
         audit.record(actor, f"experts.prior_report.{to}", report, body=report.expert.body,
                      data={"reason": reason}, now=now)
         if to == S.OBJECTED:
-            subject = _("您的报备“%(title)s”有异议") % {"title": report.title}
-            text = _("工作人员对您的报备“%(title)s”提出异议：%(reason)s。请勿以委员会名义开展该活动。") % {
-                "title": report.title, "reason": reason}
+            subject = notify.fmt(gettext_lazy("您的报备“%(title)s”有异议"), title=report.title)
+            text = notify.fmt(gettext_lazy("工作人员对您的报备“%(title)s”提出异议：%(reason)s。请勿以委员会名义开展该活动。"), title=report.title,
+                              reason=reason)
         else:
-            subject = _("您的报备“%(title)s”已知悉") % {"title": report.title}
-            text = _("工作人员已知悉您的报备“%(title)s”。%(reason)s") % {"title": report.title, "reason": reason}
+            subject = notify.fmt(gettext_lazy("您的报备“%(title)s”已知悉"), title=report.title)
+            text = notify.fmt(gettext_lazy("工作人员已知悉您的报备“%(title)s”。%(reason)s"), title=report.title, reason=reason)
         notify.later([report.expert.user], f"prior_report_{to}", report, body=report.expert.body, subject=subject,
                      text=text, url=reverse("experts:self-dashboard"))
     return report

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import audit, notify, workdays
 from portal.permissions import has, require, users_with
@@ -83,13 +84,13 @@ def send_term_reminders(*, now=None, days=REMINDER_DAYS):
                 ctx = {"name": expert.public_name, "body": expert.body.name_zh,
                        "end": format_date_zh(expert.term_end), "days": left}
                 notify.later([expert.user], "term_reminder", reminder, body=expert.body,
-                             subject=_("您在“%(body)s”的聘期将于%(end)s届满") % ctx,
-                             text=_("您的聘期将于%(end)s届满（还有 %(days)d 天）。如需续聘，请登录系统提交续聘申请。") % ctx,
+                             subject=notify.fmt(gettext_lazy("您在“%(body)s”的聘期将于%(end)s届满"), **ctx),
+                             text=notify.fmt(gettext_lazy("您的聘期将于%(end)s届满（还有 %(days)d 天）。如需续聘，请登录系统提交续聘申请。"), **ctx),
                              url=reverse("experts:my-membership", args=[expert.pk]),
                              dedupe_key=f"term:{expert.pk}:{expert.term_end}:{lead}")
                 notify.later(_staff(expert.body), "term_reminder_staff", reminder, body=expert.body,
-                             subject=_("%(name)s的聘期将于%(end)s届满") % ctx,
-                             text=_("%(name)s在“%(body)s”的聘期将于%(end)s届满（还有 %(days)d 天）。") % ctx,
+                             subject=notify.fmt(gettext_lazy("%(name)s的聘期将于%(end)s届满"), **ctx),
+                             text=notify.fmt(gettext_lazy("%(name)s在“%(body)s”的聘期将于%(end)s届满（还有 %(days)d 天）。"), **ctx),
                              url=reverse("experts:expert-detail", args=[expert.body.key, expert.pk]),
                              dedupe_key=f"term:{expert.pk}:{expert.term_end}:{lead}")
                 audit.record(None, "experts.term.remind", expert, body=expert.body,
@@ -120,12 +121,12 @@ def lapse_due_memberships(*, now=None):
                          data={"term_end": expert.term_end, "certificate_no": expert.certificate_no}, now=now)
             ctx = {"name": expert.public_name, "body": expert.body.name_zh, "end": format_date_zh(expert.term_end)}
             notify.later([expert.user], "term_lapsed", expert, body=expert.body,
-                         subject=_("您在“%(body)s”的聘期已于%(end)s届满") % ctx,
-                         text=_("您的聘期已于%(end)s届满，未办理续聘，已不再列入“%(body)s”。") % ctx,
+                         subject=notify.fmt(gettext_lazy("您在“%(body)s”的聘期已于%(end)s届满"), **ctx),
+                         text=notify.fmt(gettext_lazy("您的聘期已于%(end)s届满，未办理续聘，已不再列入“%(body)s”。"), **ctx),
                          url=reverse("experts:my-memberships"))
             notify.later(_staff(expert.body), "term_lapsed_staff", expert, body=expert.body,
-                         subject=_("%(name)s聘期届满未续聘") % ctx,
-                         text=_("%(name)s的聘期已于%(end)s届满，状态已改为“聘期届满”。") % ctx,
+                         subject=notify.fmt(gettext_lazy("%(name)s聘期届满未续聘"), **ctx),
+                         text=notify.fmt(gettext_lazy("%(name)s的聘期已于%(end)s届满，状态已改为“聘期届满”。"), **ctx),
                          url=reverse("experts:expert-detail", args=[expert.body.key, expert.pk]))
             lapsed += 1
     return lapsed
@@ -160,8 +161,8 @@ def file_renewal(expert, *, actor, statement="", now=None):
         audit.record(actor, "experts.renewal.file", renewal, body=expert.body,
                      data={"expert": expert.pk, "eligible": report.ok, "messages": report.messages}, now=now)
         notify.later(_staff(expert.body), "renewal_filed", renewal, body=expert.body,
-                     subject=_("%(name)s提交了续聘申请") % {"name": expert.public_name},
-                     text=statement or _("（无说明）"), url=reverse("experts:renewal-detail",
+                     subject=notify.fmt(gettext_lazy("%(name)s提交了续聘申请"), name=expert.public_name),
+                     text=statement or gettext_lazy("（无说明）"), url=reverse("experts:renewal-detail",
                                                               args=[expert.body.key, renewal.pk]))
     return renewal
 
@@ -196,7 +197,7 @@ def forward_renewal(renewal, *, actor, note="", now=None):
         renewal = _move(renewal, N.FORWARDED, actor=actor, note_field="vetting_note", note=note, now=now,
                         action="experts.renewal.forward")
         notify.later(users_with("approve", renewal.body), "renewal_forwarded", renewal, body=renewal.body,
-                     subject=_("续聘待审批：%(name)s") % {"name": renewal.expert.public_name}, text=note,
+                     subject=notify.fmt(gettext_lazy("续聘待审批：%(name)s"), name=renewal.expert.public_name), text=note,
                      url=reverse("experts:renewal-detail", args=[renewal.body.key, renewal.pk]))
     return renewal
 
@@ -210,7 +211,7 @@ def reject_renewal(renewal, *, actor, reason, now=None):
         renewal.decided_by, renewal.decided_at = actor, now
         renewal.save(update_fields=["decided_by", "decided_at"])
         notify.later([renewal.expert.user], "renewal_rejected", renewal, body=renewal.body,
-                     subject=_("您的续聘申请未获通过"), text=reason,
+                     subject=gettext_lazy("您的续聘申请未获通过"), text=reason,
                      url=reverse("experts:my-membership", args=[renewal.expert_id]))
     return renewal
 
@@ -236,7 +237,7 @@ def approve_renewal(renewal, *, actor, reason="", now=None):
             _renew(renewal, actor=actor, now=now)
         else:
             notify.later(_staff(renewal.body), "renewal_approved", renewal, body=renewal.body,
-                         subject=_("续聘已批准，请发布公示：%(name)s") % {"name": renewal.expert.public_name},
+                         subject=notify.fmt(gettext_lazy("续聘已批准，请发布公示：%(name)s"), name=renewal.expert.public_name),
                          text=reason, url=reverse("experts:renewal-detail", args=[renewal.body.key, renewal.pk]))
     return renewal
 
@@ -319,9 +320,9 @@ def _renew(renewal, *, actor, now):
         "expert": expert.pk, "before": old,
         "after": {"term_start": start, "term_end": new_end, "certificate_no": number}})
     notify.later([expert.user], "renewal_done", renewal, body=body,
-                 subject=_("您已续聘“%(body)s”专家，新聘书已生成") % {"body": body.name_zh},
-                 text=_("新聘期：%(term)s；证书编号：%(number)s。") % {"term": format_period(start, new_end),
-                                                                 "number": number},
+                 subject=notify.fmt(gettext_lazy("您已续聘“%(body)s”专家，新聘书已生成"), body=body.name_zh),
+                 text=notify.fmt(gettext_lazy("新聘期：%(term)s；证书编号：%(number)s。"), term=format_period(start, new_end),
+                                 number=number),
                  url=reverse("experts:certificate-pdf", args=[expert.pk]))
     return expert
 

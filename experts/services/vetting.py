@@ -146,7 +146,7 @@ def record_unit_verification(application, *, actor, unit_name, verifier_name, me
             "verifier_name": values["verifier_name"], "method": method, "letter": letter is not None,
             "letter_type": content_type, "notes": values["notes"]})
         notify.later([app.applicant], "vetting_verified", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请已完成单位核实") % {"body": app.body.name_zh},
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请已完成单位核实"), body=app.body.name_zh),
                      verification=verification)
     return verification
 
@@ -169,7 +169,7 @@ def return_for_fixes(application, *, actor, comments, now=None):
         audit.record(actor, "experts.application.return", app, body=app.body, now=now,
                      data={"from": before, "to": app.status, "comments": cleaned})
         notify.later([app.applicant], "vetting_returned", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请被退回修改") % {"body": app.body.name_zh},
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请被退回修改"), body=app.body.name_zh),
                      comments=[(SECTION_LABELS[s], c) for s, c in cleaned.items()])
     return app
 
@@ -185,7 +185,7 @@ def reject(application, *, actor, reason, now=None):
         audit.record(actor, "experts.application.reject", app, body=app.body, now=now,
                      data={"from": before, "to": app.status, "reason": reason})
         notify.later([app.applicant], "vetting_rejected", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请未获通过") % {"body": app.body.name_zh}, reason=reason)
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请未获通过"), body=app.body.name_zh), reason=reason)
     return app
 
 
@@ -203,11 +203,11 @@ def forward(application, *, actor, now=None):
         audit.record(actor, "experts.application.forward", app, body=app.body, now=now,
                      data={"from": before, "to": app.status})
         notify.later([app.applicant], "vetting_forwarded", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请已通过秘书处审核，提交审批") % {"body": app.body.name_zh})
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请已通过秘书处审核，提交审批"), body=app.body.name_zh))
         notify.later(users_with("approve", app.body), "vetting_to_approve", app, body=app.body,
                      url=_review_url(app),
-                     subject=_("“%(body)s”有一份入库申请待您审批：%(name)s")
-                     % {"body": app.body.name_zh, "name": app.profile.name})
+                     subject=notify.fmt(gettext_lazy("“%(body)s”有一份入库申请待您审批：%(name)s"), body=app.body.name_zh,
+                                        name=app.profile.name))
     return app
 
 
@@ -232,7 +232,7 @@ def grant_age_exemption(application, *, actor, reason, now=None):
         audit.record(actor, "experts.application.age_exemption", app, body=app.body, now=now,
                      data={"before": before, "after": {"by": actor.pk, "reason": reason}})
         notify.later([app.applicant], "vetting_age_exemption", app, body=app.body,
-                     subject=_("“%(body)s”已为您的申请登记年龄条件豁免") % {"body": app.body.name_zh},
+                     subject=notify.fmt(gettext_lazy("“%(body)s”已为您的申请登记年龄条件豁免"), body=app.body.name_zh),
                      reason=reason)
     return app
 
@@ -249,7 +249,7 @@ def approve(application, *, actor, now=None):
         audit.record(actor, "experts.application.approve", app, body=app.body, now=now,
                      data={"from": before, "to": app.status})
         notify.later([app.applicant], "vetting_approved", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请已获批准") % {"body": app.body.name_zh},
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请已获批准"), body=app.body.name_zh),
                      notice_required=app.body.policy.notice_required_for_admission)
     return app
 
@@ -279,7 +279,7 @@ def send_back(application, *, actor, reason, now=None):
                      data={"from": before, "to": app.status, "reason": reason})
         notify.later(users_with("manage_experts", app.body), "vetting_sent_back", app, body=app.body,
                      url=_review_url(app),
-                     subject=_("审批人将%(name)s的入库申请退回秘书处") % {"name": app.profile.name}, reason=reason)
+                     subject=notify.fmt(gettext_lazy("审批人将%(name)s的入库申请退回秘书处"), name=app.profile.name), reason=reason)
         notify.later([app.applicant], "vetting_reopened", app, body=app.body,
-                     subject=_("您向“%(body)s”提交的申请退回秘书处重新审核") % {"body": app.body.name_zh})
+                     subject=notify.fmt(gettext_lazy("您向“%(body)s”提交的申请退回秘书处重新审核"), body=app.body.name_zh))
     return app

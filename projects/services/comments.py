@@ -15,6 +15,7 @@ Staff need `manage_projects` on the round's body. A round is open until `deadlin
 import io
 import zipfile
 from collections import Counter
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -352,8 +353,9 @@ def _invite(rnd, *, actor, users, emails, now):
             "users": [i.user_id for i in new if i.user_id], "emails": [i.email for i in new if not i.user_id]})
     account_users = [i.user for i in new if i.user_id]
     end = deadline_display(rnd)
-    subject = _("征求意见：%(title)s") % {"title": rnd.title}
-    notify.later(account_users, "comment_invitation", rnd, body=rnd.body, subject=subject, ends_display=end,
+    subject = notify.fmt(gettext_lazy("征求意见：%(title)s"), title=rnd.title)
+    notify.later(account_users, "comment_invitation", rnd, body=rnd.body, subject=subject,
+                 ends_display=partial(deadline_display, rnd),
                  provisional=rnd.provisional, dedupe_key=f"comment-invite:{rnd.pk}")
     plain = [i.email for i in new if not i.user_id]
     if plain:
@@ -362,7 +364,7 @@ def _invite(rnd, *, actor, users, emails, now):
         text = render_to_string("notifications/comment_invitation_email.txt", {
             "object": rnd, "body": rnd.body, "ends_display": end, "provisional": rnd.provisional,
             "link": f"{settings.SITE_URL.rstrip('/')}{rnd.get_absolute_url()}"}).strip()
-        transaction.on_commit(lambda: send_mail(str(subject), text, settings.DEFAULT_FROM_EMAIL, plain,
+        transaction.on_commit(lambda s=str(subject): send_mail(s, text, settings.DEFAULT_FROM_EMAIL, plain,
                                                 fail_silently=True))
     return new
 
@@ -516,7 +518,7 @@ def dispose_comment(comment, *, actor, disposition, reason="", now=None):
         if comment.respondent_id:
             rnd = comment.round
             notify.later([comment.respondent], "comment_disposed", rnd, body=rnd.body,
-                         subject=_("您对《%(title)s》的意见已有处理结果") % {"title": rnd.title},
+                         subject=notify.fmt(gettext_lazy("您对《%(title)s》的意见已有处理结果"), title=rnd.title),
                          url=_mine_url(rnd), dedupe_key=f"comment-disposed:{rnd.pk}")
     return comment
 
@@ -541,7 +543,7 @@ def close_round(rnd, *, actor=None, now=None):
         audit.record(actor, "projects.comment_round.close", rnd, body=rnd.body, now=now,
                      data={"comments": count, "deadline_at": rnd.deadline_at})
         notify.later(users_with(STAFF_PERM, rnd.body), "comment_round_closed", rnd, body=rnd.body,
-                     subject=_("征求意见已截止：%(title)s") % {"title": rnd.title}, count=count,
+                     subject=notify.fmt(gettext_lazy("征求意见已截止：%(title)s"), title=rnd.title), count=count,
                      url=_staff_url(rnd), dedupe_key=f"comment-round-closed:{rnd.pk}")
     return True
 

@@ -8,12 +8,15 @@
     approve_project(project, actor=staff, reason=…)   → IN_NOTICE, or AWAITING_COUNCIL
     record_council_decision(project, passed=…, motion_ref=…)
 """
+from functools import partial
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from experts.validators import sniff_upload
-from portal import audit, workdays
+from portal import audit, notify, workdays
 
 from ..models import (Announcement, BudgetLine, Milestone, Partner, Project, ProjectDocument,
                       ProjectVersion, TeamMember)
@@ -139,9 +142,9 @@ def submit_project(project, *, actor, now=None):
         audit.record(actor, "projects.project.submit", project, body=project.body, now=now,
                      data={"resubmission": resubmit})
         tell(office_users(project), "project_submitted", project,
-                     subject=_("项目申报待审核：%(title)s") % {"title": project.title},
-                     text=_("%(org)s 提交了项目“%(title)s”，请审核。") % {
-                         "org": project.owner_org.name, "title": project.title})
+                     subject=notify.fmt(gettext_lazy("项目申报待审核：%(title)s"), title=project.title),
+                     text=notify.fmt(gettext_lazy("%(org)s 提交了项目“%(title)s”，请审核。"), org=project.owner_org.name,
+                                     title=project.title))
     return project
 
 
@@ -161,18 +164,18 @@ def _decide(project, *, actor, to, reason, action, now, subject):
         project.save()
         audit.record(actor, action, project, body=project.body, now=now, data={"reason": reason})
         tell(owner_users(project), action.replace(".", "_"), project,
-                     subject=subject % {"title": project.title}, text=reason)
+                     subject=notify.fmt(subject, title=project.title), text=reason)
     return project
 
 
 def return_project(project, *, actor, reason, now=None):
     return _decide(project, actor=actor, to=S.RETURNED, reason=reason, action="projects.project.return",
-                   now=now or timezone.now(), subject=_("项目申报被退回修改：%(title)s"))
+                   now=now or timezone.now(), subject=gettext_lazy("项目申报被退回修改：%(title)s"))
 
 
 def reject_project(project, *, actor, reason, now=None):
     return _decide(project, actor=actor, to=S.REJECTED, reason=reason, action="projects.project.reject",
-                   now=now or timezone.now(), subject=_("项目申报未通过：%(title)s"))
+                   now=now or timezone.now(), subject=gettext_lazy("项目申报未通过：%(title)s"))
 
 
 def _record_version(project, *, actor, summary, adjustment=None, changed=None, now):
@@ -213,8 +216,8 @@ def _publish_notice(project, *, actor, now):
         "number": project.number, "starts_on": today, "ends_on": period.end_date, "ends_at": period.end_at,
         "notice_workdays": days, "provisional": period.provisional})
     tell(owner_users(project), "project_notice", project,
-                 subject=_("项目已立项并公示：%(title)s") % {"title": project.title},
-                 text=_("公示期至 %(ends)s。") % {"ends": ends})
+                 subject=notify.fmt(gettext_lazy("项目已立项并公示：%(title)s"), title=project.title),
+                 text=notify.fmt(gettext_lazy("公示期至 %(ends)s。"), ends=partial(workdays.format_deadline, period)))
 
 
 def approve_project(project, *, actor, reason="", now=None):
@@ -241,7 +244,7 @@ def approve_project(project, *, actor, reason="", now=None):
             project.council_motion_ref = motion_ref(motion)
             project.save(update_fields=["status", "council_motion_ref", "updated_at"])
             tell(owner_users(project), "project_awaiting_council", project,
-                         subject=_("项目已通过办公室审核，待理事会决议：%(title)s") % {"title": project.title})
+                         subject=notify.fmt(gettext_lazy("项目已通过办公室审核，待理事会决议：%(title)s"), title=project.title))
         else:
             _publish_notice(project, actor=actor, now=now)
     return project
@@ -267,7 +270,7 @@ def record_council_decision(project, *, passed, motion_ref, actor=None, now=None
             project.decision_reason = _("理事会表决未通过（%(motion)s）。") % {"motion": project.council_motion_ref}
             project.save()
             tell(owner_users(project), "project_council_rejected", project,
-                         subject=_("项目未获理事会通过：%(title)s") % {"title": project.title})
+                         subject=notify.fmt(gettext_lazy("项目未获理事会通过：%(title)s"), title=project.title))
     return project
 
 

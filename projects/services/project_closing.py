@@ -11,8 +11,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal import audit
+from portal import audit, notify
 from portal.permissions import has
 
 from ..models import Announcement, ClosingReport, ClosingReview, Output, OutputKind, Project
@@ -52,7 +53,7 @@ def submit_closing_report(project, *, actor, summary, outputs, now=None):
         audit.record(actor, "projects.closing.submit", report, body=project.body, now=now,
                      data={"project": project.pk, "round": report.round, "outputs": len(clean)})
         tell(office_users(project), "project_closing", project,
-                     subject=_("项目结题报告待评审：%(title)s") % {"title": project.title})
+                     subject=notify.fmt(gettext_lazy("项目结题报告待评审：%(title)s"), title=project.title))
     return report
 
 
@@ -95,7 +96,7 @@ def assign_reviewers(report, *, actor, reviewers, draw=None, now=None):
                      data={"project": project.pk, "reviewers": [u.pk for u in reviewers],
                            "draw": draw.pk if draw else None})
         tell([r.reviewer for r in created], "project_review", project,
-                     subject=_("请评审项目结题报告：%(title)s") % {"title": project.title})
+                     subject=notify.fmt(gettext_lazy("请评审项目结题报告：%(title)s"), title=project.title))
     return created
 
 
@@ -172,8 +173,8 @@ def decide_closing(project, *, actor, outcome, reason, now=None):
                      data={"outcome": outcome, "reason": reason, "reviews": done,
                            "summary": review_summary(report) if report else None})
         tell(owner_users(project), "project_closing_decided", project,
-                     subject=_("结题结论：%(title)s —— %(outcome)s") % {
-                         "title": project.title, "outcome": O(outcome).label}, text=reason)
+                     subject=notify.fmt(gettext_lazy("结题结论：%(title)s —— %(outcome)s"), title=project.title,
+                                        outcome=O(outcome).label), text=reason)
     return project
 
 

@@ -3,6 +3,7 @@ resolution, numbering and version snapshots."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from experts.services.common import next_sequence
 from portal.permissions import has, users_with
@@ -110,5 +111,5 @@ def tell(users, kind, project, *, subject, text=None, **kwargs):
         if u is not None and u.pk not in seen:
             seen.add(u.pk)
             unique.append(u)
-    text = text if text else _("%(subject)s。详情请登录查看项目页面。") % {"subject": subject}
+    text = text if text else notify.fmt(gettext_lazy("%(subject)s。详情请登录查看项目页面。"), subject=subject)
     return notify.later(unique, kind, project, body=project.body, subject=subject, text=text, **kwargs)

@@ -15,8 +15,9 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal import audit
+from portal import audit, notify
 from portal.permissions import has, users_with
 
 from ..models import Adjustment, Announcement, BudgetLine, Milestone, ProgressReport, Project, TeamMember
@@ -80,7 +81,8 @@ def file_progress_report(milestone, *, actor, text, progress, now=None):
         audit.record(actor, "projects.milestone.report", report, body=project.body, now=now,
                      data={"project": project.pk, "milestone": milestone.pk, "progress": report.progress})
         tell(office_users(project), "project_progress", project,
-                     subject=_("项目进展报告：%(title)s（%(m)s）") % {"title": project.title, "m": milestone.title})
+                     subject=notify.fmt(gettext_lazy("项目进展报告：%(title)s（%(m)s）"), title=project.title,
+                                        m=milestone.title))
     return report
 
 
@@ -101,15 +103,15 @@ def remind_milestones(*, now=None):
         with transaction.atomic():
             if Milestone.objects.filter(pk=m.pk, reminded_before_on__isnull=True).update(reminded_before_on=today):
                 tell(owner_users(m.project), "project_milestone_due", m.project,
-                             subject=_("里程碑即将到期：%(m)s（%(due)s）") % {"m": m.title, "due": m.due_on},
+                             subject=notify.fmt(gettext_lazy("里程碑即将到期：%(m)s（%(due)s）"), m=m.title, due=m.due_on),
                              dedupe_key=f"milestone-before-{m.pk}")
                 sent["before"] += 1
     for m in open_ms.filter(reminded_after_on__isnull=True, due_on__lt=today):
         with transaction.atomic():
             if Milestone.objects.filter(pk=m.pk, reminded_after_on__isnull=True).update(reminded_after_on=today):
                 tell(owner_users(m.project) + office_users(m.project), "project_milestone_overdue", m.project,
-                             subject=_("里程碑已逾期：%(title)s —— %(m)s（%(due)s）") % {
-                                 "title": m.project.title, "m": m.title, "due": m.due_on},
+                             subject=notify.fmt(gettext_lazy("里程碑已逾期：%(title)s —— %(m)s（%(due)s）"),
+                                                title=m.project.title, m=m.title, due=m.due_on),
                              dedupe_key=f"milestone-after-{m.pk}")
                 sent["after"] += 1
     return sent
@@ -176,7 +178,8 @@ def request_adjustment(project, *, actor, kind, reason, changes, now=None):
                                         requested_by=actor, requested_at=now)
         audit.record(actor, "projects.adjustment.request", adj, body=project.body, now=now,
                      data={"project": project.pk, "kind": kind, "changes": clean, "reason": reason})
-        tell(users_with("approve", project.body) + office_users(project), "project_adjustment", project, subject=_("项目调整申请待审批：%(title)s") % {"title": project.title})
+        tell(users_with("approve", project.body) + office_users(project), "project_adjustment", project,
+             subject=notify.fmt(gettext_lazy("项目调整申请待审批：%(title)s"), title=project.title))
     return adj
 
 
@@ -231,8 +234,9 @@ def decide_adjustment(adj, *, actor, approve, reason="", now=None):
                      data={"project": project.pk, "approve": bool(approve), "reason": reason,
                            "version": version.number if version else None})
         tell(owner_users(project), "project_adjustment_decided", project,
-                     subject=(_("调整申请已批准：%(title)s") if approve else _("调整申请未批准：%(title)s"))
-                     % {"title": project.title}, text=reason)
+                     subject=notify.fmt(gettext_lazy("调整申请已批准：%(title)s") if approve
+                                        else gettext_lazy("调整申请未批准：%(title)s"), title=project.title),
+                     text=reason)
     return adj
 
 
@@ -251,7 +255,7 @@ def request_termination(project, *, actor, reason, now=None):
         project.save()
         audit.record(actor, "projects.termination.request", project, body=project.body, now=now, data={"reason": reason})
         tell(users_with("approve", project.body), "project_termination", project,
-                     subject=_("项目终止申请待审批：%(title)s") % {"title": project.title}, text=reason)
+                     subject=notify.fmt(gettext_lazy("项目终止申请待审批：%(title)s"), title=project.title), text=reason)
     return project
 
 
@@ -278,7 +282,8 @@ def decide_termination(project, *, actor, approve, reason="", now=None):
         audit.record(actor, "projects.termination.decide", project, body=project.body, now=now,
                      data={"approve": bool(approve), "reason": reason})
         tell(owner_users(project), "project_termination_decided", project,
-                     subject=(_("项目终止申请已批准：%(title)s") if approve else _("项目终止申请未批准：%(title)s"))
-                     % {"title": project.title}, text=reason)
+                     subject=notify.fmt(gettext_lazy("项目终止申请已批准：%(title)s") if approve
+                                        else gettext_lazy("项目终止申请未批准：%(title)s"), title=project.title),
+                     text=reason)
     return project
 

@@ -15,8 +15,9 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal import audit, workdays
+from portal import audit, notify, workdays
 
 from ..models import JoinRequest, Partner, Project, ProjectObjection
 from ..workflows import JOIN_FLOW, PROJECT_FLOW
@@ -60,8 +61,8 @@ def request_join(project, org, *, actor, role, contribution, now=None):
         audit.record(actor, "projects.join.request", jr, body=project.body, now=now,
                      data={"project": project.pk, "organisation": org.name, "role": jr.role})
         tell(owner_users(project), "project_join_request", project,
-                     subject=_("%(org)s 申请加入项目“%(title)s”") % {"org": org.name, "title": project.title},
-                     text=_("拟承担角色：%(role)s。请在项目页面处理。") % {"role": jr.role})
+                     subject=notify.fmt(gettext_lazy("%(org)s 申请加入项目“%(title)s”"), org=org.name, title=project.title),
+                     text=notify.fmt(gettext_lazy("拟承担角色：%(role)s。请在项目页面处理。"), role=jr.role))
     return jr
 
 
@@ -87,9 +88,9 @@ def answer_join(jr, *, actor, accept, reason="", now=None):
         if accept:
             recipients += office_users(jr.project)
         tell(recipients, "project_join_answer", jr.project,
-                     subject=(_("申报单位同意 %(org)s 加入项目“%(title)s”，待办公室确认") if accept
-                              else _("申报单位谢绝了 %(org)s 加入项目“%(title)s”的申请")) % {
-                         "org": jr.organisation.name, "title": jr.project.title})
+                     subject=notify.fmt(gettext_lazy("申报单位同意 %(org)s 加入项目“%(title)s”，待办公室确认") if accept
+                                        else gettext_lazy("申报单位谢绝了 %(org)s 加入项目“%(title)s”的申请"),
+                                        org=jr.organisation.name, title=jr.project.title))
     return jr
 
 
@@ -113,9 +114,9 @@ def confirm_join(jr, *, actor, confirm=True, reason="", now=None):
                      data={"project": jr.project_id, "confirm": bool(confirm), "organisation": jr.organisation.name})
         tell(list(jr.organisation.members.filter(is_active=True)) + owner_users(jr.project),
                      "project_join_confirm", jr.project,
-                     subject=(_("%(org)s 已加入项目“%(title)s”") if confirm
-                              else _("办公室未确认 %(org)s 加入项目“%(title)s”")) % {
-                         "org": jr.organisation.name, "title": jr.project.title})
+                     subject=notify.fmt(gettext_lazy("%(org)s 已加入项目“%(title)s”") if confirm
+                                        else gettext_lazy("办公室未确认 %(org)s 加入项目“%(title)s”"),
+                                        org=jr.organisation.name, title=jr.project.title))
     return jr
 
 
@@ -142,8 +143,8 @@ def file_objection(project, *, name, contact, facts, ip=None, now=None):
         audit.record(None, "projects.objection.file", objection, body=project.body, now=now,
                      data={"project": project.pk, "receipt": objection.receipt_no})
         tell(office_users(project), "project_objection", project,
-                     subject=_("项目公示收到异议：%(title)s") % {"title": project.title},
-                     text=_("回执编号 %(no)s，请及时处理。") % {"no": objection.receipt_no})
+                     subject=notify.fmt(gettext_lazy("项目公示收到异议：%(title)s"), title=project.title),
+                     text=notify.fmt(gettext_lazy("回执编号 %(no)s，请及时处理。"), no=objection.receipt_no))
     return objection
 
 
@@ -225,7 +226,7 @@ def decide_objection(objection, *, actor, upheld, reason, now=None):
                      data={"project": project.pk, "upheld": bool(upheld), "reason": reason})
         if upheld:
             tell(owner_users(project), "project_stopped", project,
-                         subject=_("项目公示异议成立，立项终止：%(title)s") % {"title": project.title}, text=reason)
+                         subject=notify.fmt(gettext_lazy("项目公示异议成立，立项终止：%(title)s"), title=project.title), text=reason)
     return objection
 
 
@@ -249,7 +250,7 @@ def close_due_notices(*, now=None):
             audit.record(None, "projects.notice.close", project, body=project.body, now=now,
                          data={"ends_at": project.notice_ends_at})
             tell(owner_users(project), "project_started", project,
-                         subject=_("项目公示期满，进入实施：%(title)s") % {"title": project.title},
+                         subject=notify.fmt(gettext_lazy("项目公示期满，进入实施：%(title)s"), title=project.title),
                          dedupe_key=f"project-started-{project.pk}")
             started.append(project.pk)
     return started

@@ -209,7 +209,8 @@ def test_motion_closed_signal_after_commit(c, django_capture_on_commit_callbacks
     finally:
         motion_closed.disconnect(receiver)
     assert got == [(motion.pk, True)]
-    assert not Notification.objects.filter(kind="council_motion_result").exists()  # announced in the room
+    # a meeting vote's result now reaches every seat holder too
+    assert Notification.objects.filter(kind="council_motion_result").count() == 21
 
 
 @pytest.mark.django_db
@@ -400,3 +401,40 @@ def test_election_over_the_leaders_limit_is_recorded_not_applied(jx):
     assert motion.result == "passed"
     assert "不得超过成员单位数" in motion.tally["problems"][0]["error"]
     assert Seat.objects.get(pk=cand_seat.pk).status == "active"  # unchanged
+
+
+@pytest.mark.django_db
+def test_meeting_vote_result_reaches_200_seat_holders_in_constant_queries(jx, django_assert_max_num_queries,
+                                                                         django_capture_on_commit_callbacks):
+    """The result of a meeting vote is notified to every seat holder; notify.later is set-based,
+    so closing the motion costs the same number of queries for 21 and for 200 seats."""
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def close(built):
+        m = meeting_with(built, built.seats)
+        motion = open_vote(built, m)
+        vote_all(motion, built.seats[: len(built.seats) // 2 + 1], "yes")
+        with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=False):
+            started = time.perf_counter()
+            svc.close_motion(motion, actor=built.staff, now=T0 + timedelta(minutes=10))
+            elapsed = time.perf_counter() - started
+        return motion, len(ctx), elapsed
+
+    small, small_queries, _ = close(build_council(jx, people=21, vice_chairs=5, number_prefix="小"))
+    big_council = build_council(jx, people=200, vice_chairs=5, number_prefix="大", name="大理事会")
+    m = meeting_with(big_council, big_council.seats)
+    motion = open_vote(big_council, m)
+    vote_all(motion, big_council.seats[:101], "yes")
+    with django_capture_on_commit_callbacks(execute=False), django_assert_max_num_queries(small_queries):
+        started = time.perf_counter()
+        svc.close_motion(motion, actor=big_council.staff, now=T0 + timedelta(minutes=10))
+        elapsed = time.perf_counter() - started
+    print(f"close_motion, 200 seats: {small_queries} queries, {elapsed:.3f} s")
+    assert elapsed < 2.0  # about 0.1-0.2 s on the dev box; was 13.5 s with one round trip per recipient
+    for motion, n in ((small, 21), (motion, 200)):
+        results = Notification.objects.filter(kind="council_motion_result", url=motion.get_absolute_url())
+        assert results.count() == n
+        assert results.filter(subject__contains=motion.title).count() == n

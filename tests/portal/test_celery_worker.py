@@ -40,7 +40,8 @@ def test_worker_on_redis_delivers_a_notification(bodies, monkeypatch):
     # What production's on_commit hook does, through a producer bound to Redis (the test
     # settings run tasks eagerly; this test must not).
     producer = Celery("test-producer", broker=REDIS_URL)
-    monkeypatch.setattr(notify, "_enqueue", lambda pk: producer.send_task("portal.deliver", args=[pk]))
+    monkeypatch.setattr(notify, "_enqueue_many",
+                        lambda pks: producer.send_task("portal.deliver_many", args=[pks]))
     try:
         user = UserFactory(email="worker@example.cn")
         (n,) = notify.later([user], "test", None, subject="来自真实 worker", text="hello")
@@ -63,4 +64,4 @@ def test_worker_on_redis_delivers_a_notification(bodies, monkeypatch):
             output = worker.communicate()[0]
     # the worker (not this process) sent it: its console e-mail backend printed the message
     assert "To: worker@example.cn" in output
-    assert "succeeded" in output and "'sent'" in output
+    assert "succeeded" in output and "'sent': 1" in output
