@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,7 +218,10 @@ def approve_written_vote(motion, *, actor, now=None):
 
 
 def _share_lock(motion_pk):
-    """Lock the motion FOR SHARE: ballots are cast concurrently, closing (FOR UPDATE) waits."""
+    """Lock the motion FOR SHARE: ballots are cast concurrently, closing (FOR UPDATE) waits.
+    SQLite (`make run` on a laptop) has no row locks: it serialises writers anyway."""
+    if connection.vendor != "postgresql":
+        return Motion.objects.get(pk=motion_pk)
     return list(Motion.objects.raw(
         "SELECT * FROM councils_motion WHERE id = %s FOR SHARE", [motion_pk]))[0]
 

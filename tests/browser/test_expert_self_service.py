@@ -57,6 +57,7 @@ def test_expert_reports_a_change_and_a_proposal_and_staff_see_the_statistics(pag
     # --- 1. the expert reports a change of employer ------------------------------------------
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, base, expert.user.email)
+    page.get_by_test_id("user-menu").click()  # 专家主页 sits in the user menu
     page.get_by_role("link", name="专家主页").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("专家主页")
     axe_clean(page)
@@ -83,6 +84,7 @@ def test_expert_reports_a_change_and_a_proposal_and_staff_see_the_statistics(pag
     expect(page.get_by_test_id("my-proposals")).to_contain_text("关于推动用户侧储能示范应用的建议")
     expect(page.get_by_test_id("my-proposals")).to_contain_text("联合提出人甲")
     assert set(Proposal.objects.get().authors.all()) == {expert, co_author}
+    page.get_by_test_id("user-menu").click()
     page.get_by_role("link", name="专家主页").first.click()
     expect(page.get_by_test_id("quarter-proposals")).to_contain_text("已提交 1 项")
 
@@ -101,7 +103,7 @@ def test_expert_reports_a_change_and_a_proposal_and_staff_see_the_statistics(pag
     staff.goto(f"{base}/bodies/jm-storage/stats/")
     expect(staff.get_by_role("heading", level=1)).to_have_text("专家库统计")
     charts = staff.locator("svg[role=img]")
-    expect(charts).to_have_count(8)
+    expect(charts).to_have_count(9)
     expect(staff.get_by_test_id("chart-fairness").locator("rect").first).to_be_visible()
     expect(staff.get_by_test_id("flagged-experts")).to_contain_text(pool[2].certificate_no)
     expect(staff.get_by_test_id("acceptance-rate")).to_contain_text("%")
