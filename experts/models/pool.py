@@ -203,7 +203,8 @@ class ExpertProfile(models.Model):
     close_relations = models.TextField(_("近亲属任职情况"), blank=True)
     shareholdings = models.TextField(_("持股及其他利益关系"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # normalized keys for the draw recusal checks (see normalize), kept in step on save():
+    # normalized keys for the draw recusal checks (see normalize), kept in step on save() — and
+    # copied with the condition columns onto the memberships (PROFILE_COPIES, sync_profile_copies):
     # name_key = normalize(name); employer_key = normalize(employer); recent_employer_keys =
     # normalize() of each recent employer, each wrapped in newlines ("\nkey\n": a key never
     # contains one, so a whole key is matched); declared_key = normalize(close_relations + " " +
