@@ -141,6 +141,7 @@ def _create_chunk(ks, *, bodies, now, password, settings_by_body, fields_by_body
             admitted_at=datetime.combine(start, datetime.min.time(), tzinfo=TZ).replace(hour=10),
             public_name=profile.name, public_employer=profile.employer, public_title=profile.title,
             public_fields="、".join(f.name_zh for f in picked)))
+        experts[-1].copy_profile(profile)  # the draw pool's copies of the profile (bulk_create skips save())
     Expert.objects.bulk_create(experts)
 
     expert_through, app_through = Expert.fields.through, Application.fields.through

@@ -82,6 +82,19 @@ def canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions, algorith
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def canonical_pool_v2_text(draw_id, body_key, pool_text, exclusions_text, conditions):
+    """`canonical_pool(…, V2)`, byte for byte, from id lists given as text: `pool_text` and
+    each value of `exclusions_text` ({code: text}) are ascending decimal ids joined by ",", as
+    the database aggregates them (experts.draws.pool) — the JSON of such a list is "[" + text +
+    "]", so 100 000 ids need not be turned into numbers and encoded again."""
+    def dump(value):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    excluded = ",".join(f"{dump(str(code))}:[{exclusions_text[code]}]" for code in sorted(exclusions_text or {}))
+    return (f'{{"algorithm":{dump(V2)},"body":{dump(body_key)},"conditions":{dump(conditions or {})},'
+            f'"draw":{dump(draw_id)},"exclusions":{{{excluded}}},"pool":[{pool_text}]}}').encode()
+
+
 def pool_hash(draw_id, body_key, pool_ids, exclusions, conditions, algorithm=V1):
     return hashlib.sha256(canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions,
                                          algorithm)).hexdigest()

@@ -4,12 +4,12 @@ constant number of queries whatever the pool size — one SQL pass over the memb
 eligible_pool)."""
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from functools import reduce
 from operator import or_
 
 from django.db import connection
-from django.db.models import BooleanField, CharField, Exists, ExpressionWrapper, OuterRef, Q
-from django.db.models.functions import Cast
+from django.db.models import Case, ExpressionWrapper, IntegerField, Q, Value, When
 
 from ..models import Booking, Draw, Expert, ExpertField, Invitation
 from . import fairness
@@ -26,8 +26,14 @@ DRAWN_STATUSES = (Draw.Status.INVITING, Draw.Status.COMPLETE, Draw.Status.EXHAUS
 @dataclass
 class PoolResult:
     pool_ids: list = field(default_factory=list)
-    by_reason: dict = field(default_factory=dict)  # {reason code: [sorted expert ids]}, codes in REASON_CODES order
+    # {reason code: "id,id,…"} (sorted ids, as stored on Draw.exclusions), codes in REASON_CODES order
+    reason_ids: dict = field(default_factory=dict)
     members: int = 0  # active members considered (each is either in the pool or excluded)
+
+    @cached_property
+    def by_reason(self):
+        """{reason code: [sorted expert ids]}, codes in REASON_CODES order."""
+        return {code: json.loads(f"[{ids}]") for code, ids in self.reason_ids.items()}
 
     @property
     def exclusions(self):
@@ -87,16 +93,17 @@ def rotation_draw_ids(draw):
 
 def eligible_pool(draw, *, now=None):
     """Active members of the draw's body that meet its conditions and have no recusal,
-    rotation or declared-conflict ground. Returns PoolResult(pool_ids, by_reason).
+    rotation or declared-conflict ground. Returns PoolResult(pool_ids, reason_ids).
 
     A constant number of queries whatever the pool size: the rotation draws, the condition
     fields with their sub-fields, the written exclusions, the rotation draws' panels and this
     draw's declared conflicts (small id lists), then ONE pass over the members that evaluates
-    every test in SQL (the conditions on the profile, the recusal keys ExpertProfile keeps — see
-    ExpertProfile.refresh_keys —, the field memberships and the bookings as EXISTS, the small
-    lists as IN) and groups the members by the combination of tests they fail: on PostgreSQL
-    each group comes back as one comma-separated string of ids (a handful of rows for 100 000
-    members), elsewhere (SQLite on a laptop) as rows grouped here."""
+    every test in SQL on the member row alone — the profile's condition columns and recusal keys
+    are copied onto Expert (PROFILE_COPIES, kept in step by sync_profile_copies), the field
+    memberships and the bookings are IN (subquery), the small lists IN (…) — as a bit mask per
+    member. On PostgreSQL the same statement aggregates the masks into one sorted id string per
+    reason code and one for the pool (`_pool_postgresql`); elsewhere (SQLite on a laptop) the
+    masks come back as rows and are grouped here, to the same result."""
     rotation_ids = rotation_draw_ids(draw)
     field_ids = []
     if draw.pk:  # the condition fields and their sub-fields, in one query
@@ -121,64 +128,75 @@ def eligible_pool(draw, *, now=None):
     conflicts = sorted(Invitation.objects.filter(draw_id=draw.pk or 0, status=Invitation.Status.CONFLICT)
                        .order_by().values_list("expert_id", flat=True))
 
-    # each test is true when the member fails the condition / has the ground (REASON_CODES order)
+    # each test is true when the member fails the condition / has the ground (REASON_CODES order);
+    # they read only the member row (the profile fields are copied onto it: PROFILE_COPIES) and
+    # small id sets (IN (subquery): PostgreSQL hashes the subquery once)
     tests = {}
     if field_ids:
         # the fields are the body's own: no join to the members needed (only members are looked up)
-        tests["condition:fields"] = ~Exists(Expert.fields.through.objects.filter(
-            expert_id=OuterRef("pk"), expertfield_id__in=field_ids))
+        tests["condition:fields"] = ~Q(pk__in=Expert.fields.through.objects.filter(
+            expertfield_id__in=field_ids).values("expert_id"))
     if levels:
-        tests["condition:min_title_level"] = ~Q(profile__title_level__in=sorted(levels))
+        tests["condition:min_title_level"] = ~Q(title_level__in=sorted(levels))
     if regions:
-        tests["condition:regions"] = ~Q(profile__region__in=sorted(regions))
+        tests["condition:regions"] = ~Q(region__in=sorted(regions))
     if employer_types:
-        tests["condition:employer_types"] = ~Q(profile__employer_type__in=sorted(employer_types))
+        tests["condition:employer_types"] = ~Q(employer_type__in=sorted(employer_types))
     if units:
         # recent_employer_keys wraps each key in newlines, which a key never contains: whole keys
-        tests["employer"] = reduce(or_, (Q(profile__recent_employer_keys__contains=f"\n{u}\n") for u in units),
-                                   Q(profile__employer_key__in=units))
+        tests["employer"] = reduce(or_, (Q(recent_employer_keys__contains=f"\n{u}\n") for u in units),
+                                   Q(employer_key__in=units))
     if people:
-        tests["participant"] = Q(profile__name_key__in=people)
+        tests["participant"] = Q(name_key__in=people)
     if units:
-        tests["relation"] = reduce(or_, (Q(profile__declared_key__contains=u) for u in units))
+        tests["relation"] = reduce(or_, (Q(declared_key__contains=u) for u in units))
     if written:
         tests["written_request"] = Q(pk__in=written)
-    tests["booked"] = Exists(Booking.objects.filter(
-        expert_id=OuterRef("pk"), day__range=(draw.engagement_start, draw.engagement_end)))
+    tests["booked"] = Q(pk__in=Booking.objects.filter(
+        day__range=(draw.engagement_start, draw.engagement_end)).values("expert_id"))
     if rotated:
         tests["rotation"] = Q(pk__in=rotated)
     if conflicts:
         tests["declared_conflict"] = Q(pk__in=conflicts)
 
     codes = list(tests)
-    aliases = [f"t{i}" for i in range(len(codes))]
-    members = (Expert.objects.filter(body_id=draw.body_id, status=Expert.Status.ACTIVE).order_by()
-               .annotate(**{a: ExpressionWrapper(t, output_field=BooleanField()) for a, t in zip(aliases, tests.values())}))
-    groups = []  # [(tuple of test results, [ids])]
+    # the tests a member fails, as bits: bit n set ⇔ codes[n] holds
+    mask = reduce(lambda a, b: a + b, (Case(When(t, then=Value(1 << n)), default=Value(0))
+                                       for n, t in enumerate(tests.values())))
+    members = (Expert.objects.filter(body_id=draw.body_id, status=Expert.Status.ACTIVE)
+               .annotate(m=ExpressionWrapper(mask, output_field=IntegerField())).order_by("pk"))
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.aggregates import StringAgg
+        return _pool_postgresql(members, codes)
+    grouped = {}
+    for pk, m in members.values_list("pk", "m"):
+        grouped.setdefault(m, []).append(pk)  # ascending ids
+    pool_ids = grouped.get(0, [])
+    reason_ids = {}
+    for n, code in enumerate(codes):
+        ids = sorted(pk for m, pks in grouped.items() if m & (1 << n) for pk in pks)
+        if ids:
+            reason_ids[code] = ",".join(map(str, ids))
+    return PoolResult(pool_ids, reason_ids, sum(map(len, grouped.values())))
 
+
+def _pool_postgresql(members, codes):
+    """One statement: the members' bit masks in id order, then per reason code (and for the
+    pool, mask 0) the ids as one sorted comma-separated string — what Draw.exclusions stores and
+    what the pool hash lists (experts.draws.fairness.canonical_pool_v2_text), so that Python
+    never turns 100 000 ids into numbers and back; only the pool (a few thousand) is parsed.
+    The ORDER BY of the inner query keeps PostgreSQL from inlining it (which would evaluate the
+    tests once per aggregate) and hands the aggregates presorted input."""
+    inner, params = members.values("pk", "m").query.sql_with_params()
+    aggregates = ", ".join(
+        ["string_agg(s.pk::text, ',' ORDER BY s.pk) FILTER (WHERE s.m = 0)"]
+        + [f"string_agg(s.pk::text, ',' ORDER BY s.pk) FILTER (WHERE s.m & {1 << n} <> 0)" for n in range(len(codes))])
+    with connection.cursor() as cursor:
         if connection.in_atomic_block:
-            # the planner's estimate for the EXISTS/LIKE tests is far off: JIT compiling the
-            # plan would cost ~250 ms to save nothing (one pass over the members)
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        for row in members.values(*aliases).annotate(ids=StringAgg(Cast("pk", CharField()), delimiter=",")):
-            # "1,2,3" → [1, 2, 3]: the JSON parser (C) reads 100 000 ids in ~10 ms, split + int in ~25
-            groups.append((tuple(row[a] for a in aliases), json.loads(f"[{row['ids']}]")))
-    else:
-        grouped = {}
-        for pk, *hits in members.values_list("pk", *aliases):
-            grouped.setdefault(tuple(hits), []).append(pk)
-        groups = list(grouped.items())
-
-    pool_ids, by_reason, members = [], {code: [] for code in codes}, 0
-    for hits, ids in groups:
-        members += len(ids)
-        failed = [code for code, hit in zip(codes, hits) if hit]
-        if not failed:
-            pool_ids += ids
-        for code in failed:
-            by_reason[code] += ids
-    pool_ids.sort()
-    return PoolResult(pool_ids, {code: sorted(ids) for code, ids in by_reason.items() if ids}, members)
+            # the planner's estimates for the tests are far off: JIT compiling the plan would
+            # cost ~250 ms to save nothing (one pass over the members); the per-reason sorts fit
+            # in memory
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', '32MB', true)")
+        cursor.execute(f"SELECT count(*), {aggregates} FROM ({inner}) AS s", params)
+        count, pool, *by_code = cursor.fetchone()
+    reason_ids = {code: ids for code, ids in zip(codes, by_code) if ids}
+    return PoolResult(json.loads(f"[{pool or ''}]"), reason_ids, count)

@@ -203,7 +203,8 @@ class ExpertProfile(models.Model):
     close_relations = models.TextField(_("近亲属任职情况"), blank=True)
     shareholdings = models.TextField(_("持股及其他利益关系"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # normalized keys for the draw recusal checks (see normalize), kept in step on save():
+    # normalized keys for the draw recusal checks (see normalize), kept in step on save() — and
+    # copied with the condition columns onto the memberships (PROFILE_COPIES, sync_profile_copies):
     # name_key = normalize(name); employer_key = normalize(employer); recent_employer_keys =
     # normalize() of each recent employer, each wrapped in newlines ("\nkey\n": a key never
     # contains one, so a whole key is matched); declared_key = normalize(close_relations + " " +
@@ -232,9 +233,34 @@ class ExpertProfile(models.Model):
 
     def save(self, *args, **kwargs):
         self.refresh_keys()
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], *self.KEY_FIELDS}
+        adding, update_fields = self._state.adding, kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, *self.KEY_FIELDS}
         super().save(*args, **kwargs)
+        if not adding and (update_fields is None or set(update_fields) & COPY_SOURCES):
+            sync_profile_copies(self)  # a new profile has no membership yet
+
+
+# The profile fields a draw's pool query tests, copied onto every membership of the profile
+# (Expert) so that the query reads one table (experts.draws.pool.eligible_pool): the condition
+# columns and the normalized recusal keys. Kept in step by sync_profile_copies, which
+# ExpertProfile.save() calls whenever one of COPY_SOURCES is saved; a new membership copies them
+# on insert (Expert.save); bulk inserts call Expert.copy_profile (experts.scale).
+PROFILE_COPIES = ("title_level", "region", "employer_type", *ExpertProfile.KEY_FIELDS)
+# the profile fields the copies derive from (the keys are computed from these on save)
+COPY_SOURCES = {"title_level", "region", "employer_type", "name", "employer", "recent_employers", "close_relations",
+                "shareholdings", *ExpertProfile.KEY_FIELDS}
+
+
+def profile_copies(profile):
+    """{field: value} of PROFILE_COPIES as they are on `profile`."""
+    return {f: getattr(profile, f) for f in PROFILE_COPIES}
+
+
+def sync_profile_copies(profile, **extra):
+    """Copy the pool fields of `profile` onto all its memberships (any body, any status), in
+    one UPDATE, with `extra` columns of Expert set in the same statement. Returns the count."""
+    return Expert.objects.filter(profile_id=profile.pk).update(**profile_copies(profile), **extra)
 
 
 class Expert(models.Model):
@@ -262,6 +288,14 @@ class Expert(models.Model):
     public_employer = models.CharField(max_length=200, blank=True)
     public_title = models.CharField(max_length=100, blank=True)
     public_fields = models.CharField(max_length=300, blank=True)
+    # copies of the profile's PROFILE_COPIES for the draw pool query (see sync_profile_copies)
+    title_level = models.CharField(max_length=20, default=TitleLevel.NONE, editable=False)
+    region = models.CharField(max_length=100, blank=True, editable=False)
+    employer_type = models.CharField(max_length=20, blank=True, editable=False)
+    name_key = models.CharField(max_length=200, blank=True, editable=False)
+    employer_key = models.CharField(max_length=400, blank=True, editable=False)
+    recent_employer_keys = models.TextField(blank=True, editable=False)
+    declared_key = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["body", "certificate_no"]
@@ -280,6 +314,16 @@ class Expert(models.Model):
 
     def __str__(self):
         return f"{self.public_name} ({self.certificate_no})"
+
+    def copy_profile(self, profile=None):
+        """Set the PROFILE_COPIES from `profile` (default: the membership's own; before bulk_create)."""
+        for f, value in profile_copies(profile or self.profile).items():
+            setattr(self, f, value)
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.profile_id:
+            self.copy_profile()  # a new membership starts with its profile's pool fields
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         from django.urls import reverse

@@ -12,6 +12,7 @@ advisory lock so parallel draws cannot deadlock on each other's bookings; the Bo
 unique constraint (expert, day) is what guarantees nobody is booked twice: a candidate
 whose booking fails inside a savepoint is skipped with the reason `booked`.
 """
+import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -28,7 +29,7 @@ from portal.permissions import has, require, users_with
 
 from ..draws import fairness
 from ..draws.pool import draw_conditions, eligible_pool, target_count
-from ..draws.record import frozen_conditions, store_exclusions
+from ..draws.record import frozen_conditions
 from ..models import Booking, Draw, ExitTrigger, Expert, ExpertField, ExpertProfile, Invitation
 from ..models.pool import TITLE_RANK
 from ..workflows import DRAW_FLOW, INVITATION_FLOW
@@ -303,9 +304,10 @@ def freeze_pool(draw, *, actor, now=None):
         draw.policy_snapshot = {**(draw.policy_snapshot or {}), "draw_conditions": conditions,
                                 "draw_algorithm": fairness.ALGORITHM}
         draw.pool = result.pool_ids
-        draw.exclusions = store_exclusions(result.by_reason)  # v2: {reason code: "id,id,…"}
-        draw.pool_hash = fairness.pool_hash(draw.pk, draw.body.key, result.pool_ids, result.by_reason, conditions,
-                                            fairness.ALGORITHM)
+        draw.exclusions = result.reason_ids  # v2: {reason code: "id,id,…"} (the format of record.store_exclusions)
+        # the canonical bytes of fairness.canonical_pool(V2), built from the id strings as they are
+        draw.pool_hash = hashlib.sha256(fairness.canonical_pool_v2_text(
+            draw.pk, draw.body.key, ",".join(map(str, result.pool_ids)), result.reason_ids, conditions)).hexdigest()
         draw.secret = secret
         draw.secret_hash = fairness.secret_hash(secret)
         draw.status = S.COMMITTED

@@ -26,6 +26,7 @@ from portal.permissions import has, require, users_with
 
 from .. import eligibility
 from ..models import Call, Expert, Notice, NoticeEntry, Renewal, TermReminder
+from ..models.pool import sync_profile_copies
 from ..workflows import RENEWAL_FLOW
 from .admission import format_date_zh, format_period, term_end_for
 from .common import format_number, localdate, next_sequence, pool_settings
@@ -294,7 +295,8 @@ def complete_due_renewals(*, now=None):
 def _renew(renewal, *, actor, now):
     """Extend the term by policy.term_years from the day after the old end (or from today for a
     membership renewed after it lapsed) and issue a new certificate number."""
-    expert = Expert.objects.select_for_update(of=("self",)).select_related("body__policy").get(pk=renewal.expert_id)
+    expert = (Expert.objects.select_for_update(of=("self",)).select_related("body__policy", "profile")
+              .get(pk=renewal.expert_id))
     body, policy = expert.body, expert.body.policy
     today = localdate(now)
     if expert.status not in (Expert.Status.ACTIVE, Expert.Status.LAPSED):
@@ -312,6 +314,7 @@ def _renew(renewal, *, actor, now):
     expert.status = Expert.Status.ACTIVE
     expert.admitted_at = now
     expert.save(update_fields=["term_start", "term_end", "certificate_no", "status", "admitted_at"])
+    sync_profile_copies(expert.profile)  # back in the pool: draws test the profile as it is now
     renewal.status = N.RENEWED
     renewal.new_term_end = new_end
     renewal.renewed_at = now

@@ -12,7 +12,8 @@ of experts.scale.create_experts into xx-random alone, then ANALYZE), the size is
     measured) in which the same 10 experts of the eligible pool were selected, so that rotation
     really excludes them. Timed separately, REPEATS times:
       freeze = `freeze_pool` (the eligible pool with every exclusion's reasons, the commitment,
-               the stored snapshot, audit, the supervisor's notification);
+               the stored snapshot, audit, the supervisor's notification; shown apart: the pool
+               query `eligible_pool` and the write of the draw row);
       draw   = `enter_entropy` (seed, order, 10 invitations and bookings, audit) INCLUDING the
                after-commit hand-over of the 10 invitations to the notification channels (in-app
                notification + delivery rows; shown apart as "hand-over");
@@ -187,6 +188,34 @@ class _PoolMeter:
         self.services.eligible_pool = self.original
 
 
+class _WriteMeter:
+    """Times the UPDATE of the draw row inside freeze_pool (the frozen pool and the exclusions:
+    several hundred kB for 100 000 members) by wrapping Draw.save while freeze_pool runs."""
+
+    def __init__(self):
+        from experts.models import Draw
+
+        self.model, self.original = Draw, Draw.save
+        self.seconds = 0.0
+
+    def __enter__(self):
+        original = self.original
+
+        def metered(draw, *args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(draw, *args, **kwargs)
+            finally:
+                if "exclusions" in (kwargs.get("update_fields") or ()):
+                    self.seconds += time.perf_counter() - t0
+
+        self.model.save = metered
+        return self
+
+    def __exit__(self, *exc):
+        self.model.save = self.original
+
+
 def _eligible_ids(body, field, min_level, units):
     """Active members with the field and at least the title level, not employed by `units`."""
     from experts.models import Expert
@@ -218,7 +247,7 @@ def single_draw(body, sec, supervisor, fields, today):
     conditions = {"min_title_level": SINGLE["min_title_level"]}
 
     rows = []
-    with _DeliveryMeter() as meter, _PoolMeter() as pool_meter:
+    with _DeliveryMeter() as meter, _PoolMeter() as pool_meter, _WriteMeter() as write_meter:
         for rep in range(REPEATS):
             _record_rotation_draws(body, sec, supervisor, rotation_group, today + timedelta(days=100 + 2 * rep),
                                    f"{time.time_ns() % 10**9}-{rep + 1}")
@@ -228,7 +257,7 @@ def single_draw(body, sec, supervisor, fields, today):
                            reviewed_unit=SINGLE["reviewed_unit"], partner_units=SINGLE["partner_units"],
                            **conditions))
             meter.reset()
-            pool_meter.seconds = 0.0
+            pool_meter.seconds = write_meter.seconds = 0.0
             load = os.getloadavg()[0]
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
@@ -242,7 +271,7 @@ def single_draw(body, sec, supervisor, fields, today):
             reasons = Counter(code for codes in exclusions_by_expert(draw).values() for code in codes)
             rows.append({
                 "freeze": t1 - t0, "draw": t2 - t1, "total": t2 - t0, "deliver": meter.seconds,
-                "pool_query": pool_meter.seconds, "load": load,
+                "pool_query": pool_meter.seconds, "write": write_meter.seconds, "load": load,
                 "q_freeze": n_freeze, "q_draw": len(ctx.captured_queries) - n_freeze - meter.queries,
                 "q_deliver": meter.queries, "invited": draw.invitations.count(), "status": draw.status,
                 "pool": len(draw.pool), "excluded": sum(1 for _ in exclusions_by_expert(draw)), "reasons": reasons,
@@ -373,7 +402,8 @@ def run(log):
     log(f"    eligible pool {last['pool']} experts, excluded {last['excluded']} (last repetition): "
         + ", ".join(f"{code} {n}" for code, n in sorted(last["reasons"].items())))
     steps = [("freeze", "freeze_pool: pool + reasons, commitment, snapshot, audit"),
-             ("pool_query", "  of which eligible_pool (one SQL pass over the members)"),
+             ("pool_query", "  of which eligible_pool (one SQL statement, member rows only)"),
+             ("write", "  of which writing the draw row (pool + exclusions, lz4)"),
              ("draw", f"enter_entropy: order, {NEEDED_SINGLE} invitations + bookings, audit, hand-over"),
              ("deliver", f"  of which after-commit hand-over of the {NEEDED_SINGLE} invitations"),
              ("total", "freeze + draw (two requests in the portal)")]
