@@ -30,7 +30,7 @@ def pool_experts(body, *, status=Expert.Status.ACTIVE, field=None, region="", ti
             Q(expertfield_id=field.pk) | Q(expertfield__parent_id=field.pk)).values("expert_id")
         qs = qs.filter(pk__in=through)
     if region:
-        qs = qs.filter(profile__region=region)
+        qs = qs.filter(region=region)
     if title_level:
         qs = qs.filter(profile__title_level=title_level)
     if term_ends_before:
@@ -45,8 +45,9 @@ def pool_experts(body, *, status=Expert.Status.ACTIVE, field=None, region="", ti
 
 def pool_regions(body):
     """The regions the body's experts come from (one query), for the filter."""
-    return list(Expert.objects.filter(body=body).exclude(profile__region="")
-                .order_by("profile__region").values_list("profile__region", flat=True).distinct())
+    # the membership's copy of the profile's region (kept in sync by ExpertProfile.save): no join
+    return list(Expert.objects.filter(body=body).exclude(region="")
+                .order_by("region").values_list("region", flat=True).distinct())
 
 
 def pool_field_choices(body):
