@@ -10,7 +10,7 @@ number of SQL queries whatever the pool size; aggregations happen in PostgreSQL.
 """
 import math
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
 from django.db.models import Case, CharField, Count, Q, Value, When
@@ -139,6 +139,33 @@ def _age_band_case(today):
     return Case(*whens, default=Value(str(UNKNOWN)), output_field=CharField())
 
 
+def _pool_size_by_month(body, since, month_rows, admissions):
+    """Members at each month's end: admitted by then, minus those who exited (the exit
+    process's exit date) or lapsed (the day after term end) by then. Three queries."""
+    from ..models import ExitCase
+
+    def by_month(pairs):
+        out = {}
+        for day, n in pairs:
+            out[(day.year, day.month)] = out.get((day.year, day.month), 0) + n
+        return out
+
+    before = Expert.objects.filter(body=body, admitted_at__date__lt=since).count()
+    exits = by_month(ExitCase.objects.filter(body=body, status=ExitCase.Status.EXITED, exit_date__isnull=False)
+                     .order_by().values("exit_date").annotate(n=Count("pk")).values_list("exit_date", "n"))
+    lapses = by_month((end + timedelta(days=1), n) for end, n in
+                      Expert.objects.filter(body=body, status=Expert.Status.LAPSED).order_by()
+                      .values("term_end").annotate(n=Count("pk")).values_list("term_end", "n"))
+    size = before - sum(n for k, n in exits.items() if k < (since.year, since.month)) \
+        - sum(n for k, n in lapses.items() if k < (since.year, since.month))
+    rows = []
+    for label, _admitted in month_rows:
+        key = (int(label[:4]), int(label[5:]))
+        size += admissions.get(key, 0) - exits.get(key, 0) - lapses.get(key, 0)
+        rows.append((label, max(size, 0)))
+    return rows
+
+
 def pool_statistics(body, *, today=None):
     """Everything the statistics page shows (a fixed number of queries)."""
     today = _today(today)
@@ -176,6 +203,7 @@ def pool_statistics(body, *, today=None):
     while (y, m) <= (today.year, today.month):
         month_rows.append((f"{y}-{m:02d}", admissions.get((y, m), 0)))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    size_rows = _pool_size_by_month(body, since, month_rows, admissions)
     status_counts = dict(Expert.objects.filter(body=body).order_by().values("status").annotate(n=Count("pk"))
                          .values_list("status", "n"))
     exit_rows = [(label, status_counts.get(value, 0)) for value, label in Expert.Status.choices
@@ -200,6 +228,8 @@ def pool_statistics(body, *, today=None):
         Chart("regions", _("按地区"), _("在库专家按所在地区的人数（前 20 个地区）。"), region_rows, _("人数")),
         Chart("titles", _("按职称等级"), _("在库专家按职称等级的人数。"), title_rows, _("人数")),
         Chart("ages", _("按年龄段"), _("在库专家按年龄段的人数（按今天计算周岁）。"), age_rows, _("人数")),
+        Chart("pool_size", _("在库人数变化"), _("近 %(n)s 个月每月月末的在库专家人数（入库减去出库和聘期届满）。") % {"n": MONTHS},
+              size_rows, _("人数")),
         Chart("admissions", _("每月入库人数"), _("近 %(n)s 个月每月新入库的专家人数。") % {"n": MONTHS}, month_rows,
               _("人数")),
         Chart("exits", _("出库与届满"), _("已出库、聘期届满未续聘的专家人数。"), exit_rows,

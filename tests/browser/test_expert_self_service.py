@@ -103,7 +103,7 @@ def test_expert_reports_a_change_and_a_proposal_and_staff_see_the_statistics(pag
     staff.goto(f"{base}/bodies/jm-storage/stats/")
     expect(staff.get_by_role("heading", level=1)).to_have_text("专家库统计")
     charts = staff.locator("svg[role=img]")
-    expect(charts).to_have_count(9)
+    expect(charts).to_have_count(10)
     expect(staff.get_by_test_id("chart-fairness").locator("rect").first).to_be_visible()
     expect(staff.get_by_test_id("flagged-experts")).to_contain_text(pool[2].certificate_no)
     expect(staff.get_by_test_id("acceptance-rate")).to_contain_text("%")

@@ -119,15 +119,15 @@ def test_the_page_renders_svg_charts_with_tables_in_constant_queries(client, xx,
     client.force_login(sec)
     expert_in(xx)
     url = reverse("experts:stats", args=[xx.key])
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(26):
         one = client.get(url)
     experts = [expert_in(xx) for _i in range(10)]
     picks(xx, experts[0], 3, sec)
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(26):
         many = client.get(url)
     html = many.content.decode()
     assert one.status_code == many.status_code == 200
-    assert html.count("<svg role=\"img\"") == 9 and html.count("数据表") >= 9
+    assert html.count("<svg role=\"img\"") == 10 and html.count("数据表") >= 10
     assert "Binomial(3, 1/11)" in html
 
 
@@ -147,3 +147,26 @@ def test_the_export_streams_every_membership_with_draw_counts(client, xx):
     ws = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows[a.certificate_no][10:12] == (2, 2) and rows[b.certificate_no][10] == 0
+
+
+def test_pool_size_at_each_month_end_counts_admissions_exits_and_lapses(xx):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from experts.models import ExitCase
+
+    tz = ZoneInfo("Asia/Shanghai")
+    old, jan, feb = expert_in(xx), expert_in(xx), expert_in(xx)
+    Expert.objects.filter(pk=old.pk).update(admitted_at=datetime(2023, 5, 1, 10, tzinfo=tz))  # before the window
+    Expert.objects.filter(pk=jan.pk).update(admitted_at=datetime(2026, 1, 31, 23, 59, tzinfo=tz))  # Beijing date
+    Expert.objects.filter(pk=feb.pk).update(admitted_at=datetime(2026, 2, 1, 0, 0, tzinfo=tz))
+    ExitCase.objects.create(body=xx, expert=feb, source="staff", status="exited", opened_at=datetime(2026, 3, 1, tzinfo=tz),
+                            exit_date=date(2026, 4, 30))
+    Expert.objects.filter(pk=jan.pk).update(status=Expert.Status.LAPSED, term_start=date(2023, 5, 31),
+                                            term_end=date(2026, 5, 31))  # lapses on 1 June
+    rows = dict(next(ch.rows for ch in stats.pool_statistics(xx, today=date(2026, 6, 15))["charts"]
+                     if ch.key == "pool_size"))
+    assert rows["2024-06"] == 1 and rows["2025-12"] == 1
+    assert rows["2026-01"] == 2 and rows["2026-02"] == 3 and rows["2026-03"] == 3
+    assert rows["2026-04"] == 2 and rows["2026-05"] == 2 and rows["2026-06"] == 1
+
