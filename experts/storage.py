@@ -1,6 +1,8 @@
 """Private file storage: under MEDIA_ROOT/private, with no public URL. Files are served only
 by views that check the permission (attachment, evidence and letter downloads)."""
 import os
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -26,3 +28,9 @@ class PrivateStorage(FileSystemStorage):
 
 def private_storage():
     return PrivateStorage()
+
+
+def random_name(folder, filename):
+    """`folder/<random hex><original extension>`: the stored name never carries the uploader's
+    file name (kept on the row where needed), so names can't collide or leak personal data."""
+    return f"{folder}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"

@@ -7,27 +7,15 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import private_storage
-
-
-def _upload_path(folder):
-    def path(instance, filename):
-        import uuid
-        from pathlib import Path
-
-        return f"{folder}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
-
-    path.__name__ = f"upload_to_{folder}"
-    path.__qualname__ = path.__name__
-    return path
+from ..storage import private_storage, random_name
 
 
 def change_proof_path(instance, filename):
-    return _upload_path("changes")(instance, filename)
+    return random_name("changes", filename)
 
 
 def proposal_attachment_path(instance, filename):
-    return _upload_path("proposals")(instance, filename)
+    return random_name("proposals", filename)
 
 
 class ChangeReport(models.Model):

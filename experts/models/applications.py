@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import private_storage
+from ..storage import private_storage, random_name
 
 
 class Call(models.Model):
@@ -105,11 +105,7 @@ class Application(models.Model):
 
 
 def attachment_path(instance, filename):
-    import uuid
-    from pathlib import Path
-
-    return f"applications/{instance.application.body.key}/{instance.application_id}/{uuid.uuid4().hex}" \
-           f"{Path(filename).suffix.lower()}"
+    return random_name(f"applications/{instance.application.body.key}/{instance.application_id}", filename)
 
 
 class Attachment(models.Model):
@@ -141,10 +137,7 @@ class Attachment(models.Model):
 
 
 def unit_letter_path(instance, filename):
-    import uuid
-    from pathlib import Path
-
-    return f"unit-letters/{instance.application_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"unit-letters/{instance.application_id}", filename)
 
 
 class UnitVerification(models.Model):

@@ -5,14 +5,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import private_storage
+from ..storage import private_storage, random_name
 
 
 def exclusion_letter_path(instance, filename):
-    import uuid
-    from pathlib import Path
-
-    return f"draws/{instance.body.key}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"draws/{instance.body.key}", filename)
 
 
 class Draw(models.Model):

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import private_storage
+from ..storage import private_storage, random_name
 from .pool import _localized
 
 
@@ -39,10 +39,7 @@ class ExitReason(models.Model):
 
 
 def exit_evidence_path(instance, filename):
-    import uuid
-    from pathlib import Path
-
-    return f"exits/{instance.body_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"exits/{instance.body_id}", filename)
 
 
 class ExitCase(models.Model):

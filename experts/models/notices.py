@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..storage import private_storage
+from ..storage import private_storage, random_name
 
 
 class Notice(models.Model):
@@ -81,10 +81,7 @@ class NoticeEntry(models.Model):
 
 
 def evidence_path(instance, filename):
-    import uuid
-    from pathlib import Path
-
-    return f"objections/{instance.notice_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"objections/{instance.notice_id}", filename)
 
 
 class Objection(models.Model):

@@ -1,8 +1,6 @@
 """Comment rounds (征求意见): a draft document sent out for comments, the invitations, and the
 comments themselves with their disposition (处理意见), as in the jx-base summary form
 (意见汇总表: 序号, 章条编号, 意见内容, 提出人/单位, 处理意见)."""
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import models
@@ -10,13 +8,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from experts.storage import private_storage
+from experts.storage import private_storage, random_name
 
 __all__ = ["CommentRound", "CommentInvitation", "Comment", "draft_path"]
 
 
 def draft_path(instance, filename):
-    return f"comment_rounds/{instance.body_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"comment_rounds/{instance.body_id}", filename)
 
 
 class CommentRound(models.Model):

@@ -6,8 +6,6 @@ Units: an `Organisation` is a participating unit of the base that holds accounts
 portal (成员单位). Partner units named in an application are plain strings (`unit_name`,
 `unit_key`) so a partner need not hold an account; a unit that joins through a join
 request is linked by its Organisation."""
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from experts.storage import private_storage
+from experts.storage import private_storage, random_name
 
 __all__ = [
     "ProjectSettings", "Organisation", "Project", "Milestone", "ProgressReport", "TeamMember", "Partner",
@@ -272,7 +270,7 @@ class BudgetLine(models.Model):
 
 
 def document_path(instance, filename):
-    return f"projects/{instance.project_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+    return random_name(f"projects/{instance.project_id}", filename)
 
 
 class ProjectDocument(models.Model):
