@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 from .models import Body, Policy, Role, User
 from .policy import PolicyError, validate_values
 
+def put_service_errors(form, exc, rename=None):
+    """A service's ValidationError onto a form: on the field it names when the form has that
+    field (after `rename`, service name → form field), else as a form-wide error."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            field = (rename or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
 POLICY_SECTIONS = [
     (_("公示与异议"), ["notice_workdays", "count_publication_day", "objection_decision_workdays",
                      "notice_required_for_admission", "unit_verification_required"]),

@@ -1,5 +1,5 @@
 """Shared pieces of the council views: access mixins (the body's permissions or a seat in one
-of its councils), seat lookups for the current user, and putting a service's error on a form."""
+of its councils), seat lookups for the current user, and one-button actions."""
 from django.contrib import messages
 from django.contrib.auth.mixins import AccessMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,15 +15,6 @@ VIEW_PERMISSIONS = ("take_part", "manage_council", "supervise", "approve", "view
 PAGE_SIZE = 20
 
 
-def put_on_form(form, exc):
-    """A service's ValidationError onto the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def error_message(request, exc):
     """A service's refusal as a page message (for one-button actions)."""
     if isinstance(exc, ValidationError):
@@ -31,6 +22,18 @@ def error_message(request, exc):
             messages.error(request, text)
     else:
         messages.error(request, str(exc) or "403")
+
+
+def run_action(request, action, *, success, back):
+    """A one-button action: call the service; a refusal becomes a page message, else `success`;
+    then back to the page the button was on."""
+    try:
+        action()
+    except (ValidationError, PermissionDenied) as exc:
+        error_message(request, exc)
+    else:
+        messages.success(request, success)
+    return redirect(back)
 
 
 def my_seats(user, council):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.forms import put_service_errors
 from portal.models import Body
 from portal.pagination import paginate
 from portal.permissions import has
@@ -23,7 +24,7 @@ from ..forms import EndSeatForm, PetitionForm, RemoveUnitForm, SeatForm, UnitApp
 from ..models import Council, MemberUnit, Petition, PetitionSignature, Seat, UnitApplication
 from ..services import meetings as petitions
 from ..services import membership
-from .common import PAGE_SIZE, VIEW_PERMISSIONS, CouncilObjectMixin, error_message, put_on_form
+from .common import PAGE_SIZE, VIEW_PERMISSIONS, CouncilObjectMixin, error_message
 
 ROLE_ORDER = [r for r, _label in Seat.Role.choices]
 
@@ -121,7 +122,7 @@ class _FormView(CouncilObjectMixin, TemplateView):
             try:
                 result = self.perform(self.form)
             except ValidationError as exc:
-                put_on_form(self.form, exc)
+                put_service_errors(self.form, exc)
             except PermissionDenied as exc:
                 self.form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
             else:
@@ -239,7 +240,7 @@ class UnitApplyView(LoginRequiredMixin, TemplateView):
                     contact_name=d["contact_name"], contact_phone=d["contact_phone"], reason=d["reason"],
                     attachment=d.get("attachment"))
             except ValidationError as exc:
-                put_on_form(self.form, exc)
+                put_service_errors(self.form, exc)
             else:
                 messages.success(request, _("入会申请已提交，将提交全体会议审议。"))
                 return redirect(reverse("councils:unit-apply", args=[self.council.pk]))
@@ -318,7 +319,7 @@ class PetitionListView(CouncilObjectMixin, TemplateView):
             try:
                 petitions.start_petition(self.council, actor=request.user, reason=self.form.cleaned_data["reason"])
             except (ValidationError, PermissionDenied) as exc:
-                put_on_form(self.form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
+                put_service_errors(self.form, exc if isinstance(exc, ValidationError) else ValidationError(str(exc)))
             else:
                 messages.success(request, _("临时会议提议已发起，等待成员单位签署。"))
                 return redirect(reverse("councils:petitions", args=[self.council.pk]))

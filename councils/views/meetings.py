@@ -26,7 +26,7 @@ from ..forms import AgendaItemForm, DecisionForm, MeetingForm
 from ..models import AgendaItem, Attendance, Council, Meeting, Seat
 from ..services import attendance as attendance_services
 from ..services import meetings as meeting_services
-from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair
+from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair, run_action
 from .councils import _FormView
 
 M = Meeting.Status
@@ -164,13 +164,8 @@ class _MeetingAction(MeetingObjectMixin, View):
     success = ""
 
     def post(self, request, *args, **kwargs):
-        try:
-            self.act(request)
-        except (ValidationError, PermissionDenied) as exc:
-            error_message(request, exc)
-        else:
-            messages.success(request, self.success)
-        return redirect(self.object.get_absolute_url())
+        return run_action(request, lambda: self.act(request), success=self.success,
+                          back=self.object.get_absolute_url())
 
 
 class MeetingNotifyView(_MeetingAction):

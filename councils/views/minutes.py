@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.forms import put_service_errors
 from portal.pdf import render_pdf
 
 from ..forms import MinutesForm, SignForm
 from ..models import Meeting, Minutes
 from ..services import minutes as minutes_services
-from .common import CouncilObjectMixin, error_message, put_on_form
+from .common import CouncilObjectMixin, run_action
 
 MIN = Minutes.Status
 
@@ -102,7 +103,7 @@ class MinutesView(MinutesMixin, TemplateView):
             try:
                 minutes_services.draft_minutes(self.object, actor=request.user, text=self.form.cleaned_data["text"])
             except ValidationError as exc:
-                put_on_form(self.form, exc)
+                put_service_errors(self.form, exc)
             else:
                 messages.success(request, _("纪要已保存。"))
                 return redirect(reverse("councils:minutes", args=[self.object.pk]))
@@ -114,13 +115,8 @@ class _MinutesAction(MinutesMixin, View):
     manage_only = True
 
     def post(self, request, *args, **kwargs):
-        try:
-            self.act(request, minutes_of(self.object))
-        except (ValidationError, PermissionDenied) as exc:
-            error_message(request, exc)
-        else:
-            messages.success(request, self.success)
-        return redirect(reverse("councils:minutes", args=[self.object.pk]))
+        return run_action(request, lambda: self.act(request, minutes_of(self.object)), success=self.success,
+                          back=reverse("councils:minutes", args=[self.object.pk]))
 
 
 class MinutesDraftView(_MinutesAction):
@@ -184,7 +180,7 @@ class MinutesSignView(MinutesMixin, TemplateView):
             try:
                 minutes_services.sign_minutes(m, actor=request.user)
             except ValidationError as exc:
-                put_on_form(self.form, exc)
+                put_service_errors(self.form, exc)
             else:
                 messages.success(request, _("纪要已签发并锁定。"))
                 return redirect(reverse("councils:minutes", args=[self.object.pk]))

@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.forms import put_service_errors
 from portal.pagination import paginate
 
 from .. import selectors
 from ..forms import BallotForm, ElectionBallotForm, MotionForm, WrittenVoteForm
 from ..models import Ballot, Council, Meeting, Motion
 from ..services import votes as vote_services
-from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair, put_on_form
+from .common import PAGE_SIZE, CouncilObjectMixin, error_message, is_chair, run_action
 from .councils import _FormView
 
 MS = Motion.Status
@@ -84,7 +85,7 @@ class WrittenVoteListView(CouncilObjectMixin, TemplateView):
                                                          text=d["text"], kind=d["kind"], public=d["public"])
                     vote_services.request_written_vote(motion, actor=request.user, closes_at=d["closes_at"])
             except ValidationError as exc:
-                put_on_form(self.form, exc)
+                put_service_errors(self.form, exc)
             else:
                 messages.success(request, _("书面表决已提交理事长批准。"))
                 return redirect(motion.get_absolute_url())
@@ -170,13 +171,8 @@ class _MotionAction(MotionObjectMixin, View):
     def post(self, request, *args, **kwargs):
         if not self.allowed(request):
             raise PermissionDenied
-        try:
-            self.act(request)
-        except (ValidationError, PermissionDenied) as exc:
-            error_message(request, exc)
-        else:
-            messages.success(request, self.success)
-        return redirect(self.object.get_absolute_url())
+        return run_action(request, lambda: self.act(request), success=self.success,
+                          back=self.object.get_absolute_url())
 
 
 class MotionOpenView(_MotionAction):

@@ -21,6 +21,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal.excel import xlsx_response
+from portal.forms import put_service_errors
 from portal.pagination import paginate
 from portal.pdf import render_pdf
 from portal.permissions import bodies_for, has
@@ -40,16 +41,6 @@ PAGE_SIZE = 25
 
 # the services' field names that the forms call differently
 SERVICE_FIELDS = {"fields": "fields_", "needs_by_field": "needed", "experts": "experts"}
-
-
-def _put_on_form(form, exc):
-    """A service's ValidationError onto the form: per field where it names one."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = SERVICE_FIELDS.get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # --------------------------------------------------------------------------- list and export
@@ -112,7 +103,7 @@ class _NewView(AnyBodyPermissionMixin, TemplateView):
             try:
                 draw = self.perform(self.form)
             except ValidationError as exc:
-                _put_on_form(self.form, exc)
+                put_service_errors(self.form, exc, rename=SERVICE_FIELDS)
             else:
                 messages.success(request, self.success_message)
                 return redirect(reverse("experts:draw-detail", args=[self.body.key, draw.pk]))
@@ -273,7 +264,7 @@ class DrawActionView(DrawDetailView):
 
                     form = dj_forms.Form(data={})
                     form.is_valid()
-                _put_on_form(form, exc)
+                put_service_errors(form, exc, rename=SERVICE_FIELDS)
             else:
                 for level, text in message:
                     messages.add_message(request, level, text)

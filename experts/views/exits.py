@@ -18,6 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal import workdays
+from portal.forms import put_service_errors
 from portal.pagination import paginate
 from portal.permissions import has
 
@@ -32,15 +33,6 @@ from .admission import PoolAccessMixin, can_read_pool
 
 PAGE_SIZE = 50
 X = ExitCase.Status
-
-
-def apply_errors(form, exc):
-    """Put a service's ValidationError on the form (field errors where the form has the field)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def respond_by_display(case):
@@ -136,7 +128,7 @@ class ExitActionView(ExitDetailView):
             except PermissionDenied:
                 raise
             except ValidationError as exc:
-                apply_errors(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, done)
                 return redirect("experts:exit-detail", self.body.key, case.pk)
@@ -172,7 +164,7 @@ class ViolationView(PoolAccessMixin, View):
                                                  summary=form.cleaned_data["summary"],
                                                  evidence_file=form.cleaned_data.get("evidence"))
             except ValidationError as exc:
-                apply_errors(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已登记违规报告，并生成出库建议。"))
                 return redirect("experts:exit-detail", self.body.key, case.pk)
@@ -219,7 +211,7 @@ def exit_request(request, pk):
         try:
             case = services.request_voluntary_exit(expert, actor=request.user, statement=form.cleaned_data["statement"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            put_service_errors(form, exc)
         else:
             messages.success(request, _("已提交退出申请，待工作人员确认。"))
             return redirect("experts:my-exit", case.pk)
@@ -246,7 +238,7 @@ def my_exit(request, pk):
             try:
                 services.respond(case, actor=request.user, response=form.cleaned_data["response"])
             except ValidationError as exc:
-                apply_errors(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已提交陈述意见。"))
                 return redirect("experts:my-exit", case.pk)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from portal.excel import xlsx_response
+from portal.forms import put_service_errors
 from portal.pagination import paginate
 from portal.permissions import BodyPermissionMixin
 
@@ -36,14 +37,6 @@ ANSWER_MESSAGES = {
     "decline": gettext_lazy("已谢绝邀请，系统将按抽取顺序自动补抽。"),
     "conflict": gettext_lazy("已申报回避，系统将按抽取顺序自动补抽。"),
 }
-
-
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _invitation_context(inv, now):
@@ -76,7 +69,7 @@ def _reply(request, inv, form, *, actor, via):
         if isinstance(exc, PermissionDenied):
             form.add_error(None, str(exc) or _("您无权答复此邀请。"))
         else:
-            _errors_to_form(form, exc)
+            put_service_errors(form, exc)
         return False
     messages.success(request, ANSWER_MESSAGES[form.cleaned_data["answer"]])
     return True
@@ -196,7 +189,7 @@ class EvaluateView(BodyPermissionMixin, View):
                     evaluations.rate(inv, actor=request.user, rating=data["rating"], scores=data["scores"],
                                      note=data["note"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已保存 %(name)s 的出席情况和评价。") % {"name": inv.expert.public_name})
                 return redirect("experts:draw-evaluate", key=self.body.key, pk=draw.pk)

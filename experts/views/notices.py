@@ -8,10 +8,8 @@ page: public views render the public snapshot columns of NoticeEntry only.
 import mimetypes
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -23,10 +21,13 @@ from django.views import View
 
 from portal import workdays
 from portal.excel import xlsx_response
+from portal.forms import put_service_errors
 from portal.middleware import client_ip
 from portal.models import Body
+from portal.pagination import paginate
 from portal.pdf import render_pdf
 from portal.permissions import has
+from portal.ratelimit import PerIpLimit
 
 from ..forms.notices import (DecideObjectionForm, NoticeFilterForm, ObjectionFilterForm, ObjectionForm,
                              PublishNoticeForm, ReasonForm)
@@ -34,35 +35,14 @@ from ..models import Notice, Objection
 from ..selectors import notices as selectors
 from ..services import notices as services
 from ..services.objections import LETTER_RECIPIENTS, deadline_display
-from portal.pagination import paginate
 
 PUBLIC_PAGE_SIZE = 20
 STAFF_PAGE_SIZE = 50
 SESSION_RECEIPTS = "experts_objection_receipts"
 
 
-def objection_rate():
-    """(filings, seconds) allowed per client IP on the public objection form."""
-    return getattr(settings, "QUORUM_OBJECTION_RATE", (5, 3600))
-
-
-def _rate_key(ip):
-    return f"experts:objection-rate:{ip or 'unknown'}"
-
-
-def _rate_exceeded(ip):
-    limit, _window = objection_rate()
-    return (cache.get(_rate_key(ip)) or 0) >= limit
-
-
-def _rate_count(ip):
-    _limit, window = objection_rate()
-    key = _rate_key(ip)
-    cache.add(key, 0, window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
+# filings allowed per client IP on the public objection form (settings.QUORUM_OBJECTION_RATE)
+OBJECTION_LIMIT = PerIpLimit("experts:objection-rate", "QUORUM_OBJECTION_RATE", (5, 3600))
 
 
 def _notice_context(notice):
@@ -135,7 +115,7 @@ def objection_new(request, pk):  # public (login optional)
         if not selectors.is_open(notice):
             form.is_valid()
             form.add_error(None, _("公示已于 %(end)s 结束，不再受理异议。") % {"end": ctx["ends_display"]})
-        elif _rate_exceeded(ip):
+        elif OBJECTION_LIMIT.exceeded(ip):
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。"))
         elif form.is_valid():
@@ -145,9 +125,9 @@ def objection_new(request, pk):  # public (login optional)
                     notice, data["entry"], name=data["name"], contact=data["contact"], email=data["email"],
                     facts=data["facts"], evidence=data["evidence"], ip=ip, user=request.user)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
-                _rate_count(ip)
+                OBJECTION_LIMIT.count(ip)
                 receipts = request.session.get(SESSION_RECEIPTS, {})
                 receipts[str(notice.pk)] = objection.receipt_no
                 request.session[SESSION_RECEIPTS] = receipts
@@ -174,14 +154,6 @@ def objection_receipt(request, pk):  # public: shows only the receipt number kep
     ctx = _notice_context(notice)
     ctx["receipt_no"] = receipt_no
     return render(request, "experts/notices/objection_receipt.html", ctx)
-
-
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 # ---------------------------------------------------------------------------
@@ -233,7 +205,7 @@ class PublishNoticeView(StaffMixin):
                 notice = services.publish_notice(self.body, form.cleaned_data["applications"], actor=request.user,
                                                  title=form.cleaned_data["title"], text=form.cleaned_data["text"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("公示 %(number)s 已发布，截止时间 %(end)s。") % {
                     "number": notice.number, "end": selectors.end_display(notice)})
@@ -334,7 +306,7 @@ class ObjectionActionView(ObjectionDetailView):
                     services.decide_objection(objection, actor=request.user, upheld=form.upheld, reason=reason)
                     message = _("异议 %(no)s 已作出处理决定，已书面告知异议人和专家本人。")
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, message % {"no": objection.receipt_no})
                 return redirect("experts:objection-detail", key=self.body.key, pk=objection.pk)

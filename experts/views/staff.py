@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal.excel import xlsx_response
+from portal.forms import put_service_errors
 from portal.models import Body
 from portal.permissions import BodyPermissionMixin, has
 
@@ -188,11 +189,7 @@ class ActionView(ReviewView):
             try:
                 self.perform(form)
             except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for field, errors in exc.error_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, self.success_message)
                 return redirect(self.success_url())

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.forms import put_service_errors
 from portal.pagination import paginate
 from portal.permissions import has
 
@@ -22,7 +23,6 @@ from ..services import terms as services
 from ..services.admission import format_term
 from ..workflows import RENEWAL_FLOW
 from .admission import PoolAccessMixin
-from .exits import apply_errors
 
 PAGE_SIZE = 50
 N = Renewal.Status
@@ -44,7 +44,7 @@ def my_membership(request, pk):
         try:
             services.file_renewal(expert, actor=request.user, statement=form.cleaned_data["statement"])
         except ValidationError as exc:
-            apply_errors(form, exc)
+            put_service_errors(form, exc)
         else:
             messages.success(request, _("已提交续聘申请。"))
             return redirect("experts:my-membership", expert.pk)
@@ -145,7 +145,7 @@ class RenewalActionView(RenewalDetailView):
             try:
                 call(form.cleaned_data)
             except ValidationError as exc:
-                apply_errors(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, done)
                 return redirect("experts:renewal-detail", self.body.key, r.pk)
@@ -202,7 +202,7 @@ class EnrolmentView(PoolAccessMixin, TemplateView):
                 call = services.open_enrolment_window(self.body, actor=request.user, title=d["title"],
                                                       opens_at=d["opens_at"], closes_at=d["closes_at"], text=d["text"])
             except ValidationError as exc:
-                apply_errors(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已发布征集公告。"))
                 return redirect("experts:enrolment-public", call.pk)

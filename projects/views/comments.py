@@ -6,10 +6,8 @@ account or by the e-mail they sign in with): their comments row by row, edits un
 deadline, the Excel upload and how each comment was handled. Staff (manage_projects on the
 body): open rounds, invite, disposition comments, export the summary form.
 """
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,11 +18,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_POST
 
+from portal.forms import put_service_errors
 from portal.middleware import client_ip
 from portal.models import Body
 from portal.pagination import paginate
 from portal.pdf import render_pdf
 from portal.permissions import has, users_with
+from portal.ratelimit import PerIpLimit
 
 from .. import selectors_comments as selectors
 from ..forms_comments import (CommentFilterForm, CommentForm, DisposeForm, InviteForm, OpenRoundForm,
@@ -39,36 +39,8 @@ SESSION_PUBLIC = "projects_public_comments"
 MAX_SESSION_COMMENTS = 200
 
 
-def comment_rate():
-    """(comments, seconds) allowed per client IP on the public comment form."""
-    return getattr(settings, "QUORUM_COMMENT_RATE", (10, 3600))
-
-
-def _rate_key(ip):
-    return f"projects:comment-rate:{ip or 'unknown'}"
-
-
-def _rate_exceeded(ip):
-    limit, _window = comment_rate()
-    return (cache.get(_rate_key(ip)) or 0) >= limit
-
-
-def _rate_count(ip):
-    _limit, window = comment_rate()
-    key = _rate_key(ip)
-    cache.add(key, 0, window)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-
-
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+# comments allowed per client IP on the public comment form (settings.QUORUM_COMMENT_RATE)
+COMMENT_LIMIT = PerIpLimit("projects:comment-rate", "QUORUM_COMMENT_RATE", (10, 3600))
 
 
 def _round_context(rnd, user=None, now=None):
@@ -147,16 +119,16 @@ def public_comment(request, pk):  # public: only rounds open to the public
         if not ctx["is_open"]:
             form.is_valid()
             form.add_error(None, _("本次征求意见已于 %(end)s 截止，不再接受意见。") % {"end": ctx["deadline_display"]})
-        elif _rate_exceeded(ip):
+        elif COMMENT_LIMIT.exceeded(ip):
             form.is_valid()
             form.add_error(None, _("提交过于频繁，请稍后再试。"))
         elif form.is_valid():
             try:
                 created = services.submit_public_comment(rnd, ip=ip, user=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
-                _rate_count(ip)
+                COMMENT_LIMIT.count(ip)
                 mine = request.session.get(SESSION_PUBLIC, {})
                 mine[str(rnd.pk)] = [*mine.get(str(rnd.pk), []), created.pk][-MAX_SESSION_COMMENTS:]
                 request.session[SESSION_PUBLIC] = mine
@@ -196,7 +168,7 @@ def respond(request, pk):
             try:
                 services.submit_comment(rnd, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("意见已保存。截止前您可以继续补充或修改。"))
                 return redirect("comments:respond", pk=rnd.pk)
@@ -229,7 +201,7 @@ def edit_comment(request, pk, cid):
             try:
                 services.update_comment(comment, actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("意见已修改。"))
                 return redirect("comments:respond", pk=rnd.pk)
@@ -272,7 +244,7 @@ def upload(request, pk):
                 form.add_error("file", _("文件中有 %(n)s 处错误，未保存任何意见；请修改后重新上传。") % {
                     "n": len(exc.messages)})
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已导入 %(n)s 条意见。") % {"n": len(created)})
                 return redirect("comments:respond", pk=rnd.pk)
@@ -361,7 +333,7 @@ class OpenRoundView(StaffMixin):
                     description=data["description"], draft=data["draft"], workdays_count=data["workdays_count"],
                     is_public=data["is_public"], users=data["users"], emails=data["emails"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("征求意见已发布，截止时间 %(end)s。") % {
                     "end": services.deadline_display(rnd)})
@@ -404,7 +376,7 @@ class InviteView(StaffMixin):
                 new = services.invite(self.round, actor=request.user, users=form.cleaned_data["users"],
                                       emails=form.cleaned_data["emails"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("已发出 %(n)s 份邀请。") % {"n": len(new)})
                 return redirect("comments:staff-round", key=self.body.key, pk=self.round.pk)
@@ -441,7 +413,7 @@ class DisposeView(StaffMixin):
                 services.dispose_comment(comment, actor=request.user, disposition=form.cleaned_data["disposition"],
                                          reason=form.cleaned_data["reason"])
             except ValidationError as exc:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
             else:
                 messages.success(request, _("处理意见已保存。"))
                 return redirect(self._next())

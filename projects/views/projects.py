@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portal import workdays
 from portal.excel import xlsx_response
+from portal.forms import put_service_errors
 from portal.models import Body
 from portal.pagination import paginate
 from portal.permissions import bodies_for, has
@@ -85,15 +86,6 @@ def _load(request, pk):
     return project, access
 
 
-def _errors_to_form(form, exc):
-    if hasattr(exc, "error_dict"):
-        for field, errs in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errs)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
-
-
 @login_required
 def my_projects(request):
     ctx = paginate(request, selectors.my_projects(request.user), PAGE_SIZE)
@@ -116,7 +108,7 @@ def new_project(request, key):
             project = app_services.create_project(form.cleaned_data["organisation"], actor=request.user,
                                                   title=form.cleaned_data["title"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            put_service_errors(form, exc)
         else:
             return redirect("projects:edit", pk=project.pk)
     return render(request, "projects/new.html", {"form": form, "body": body})
@@ -140,7 +132,7 @@ def edit_project(request, pk):
                 values={k: d[k] for k in app_services.CONTENT_FIELDS if k in d},
                 milestones=d["milestones"], team=d["team"], partners=d["partners"], budget=d["budget"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            put_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。"))
             return redirect("projects:detail", pk=project.pk)
@@ -225,7 +217,7 @@ def _act(request, project, access, key, form, call, success):
             if isinstance(exc, PermissionDenied):
                 form.add_error(None, str(exc) or _("您没有执行此操作的权限。"))
             else:
-                _errors_to_form(form, exc)
+                put_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect("projects:detail", pk=project.pk)
@@ -300,7 +292,7 @@ def join(request, pk):
                                          role=form.cleaned_data["role"],
                                          contribution=form.cleaned_data["contribution"])
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            put_service_errors(form, exc)
         else:
             messages.success(request, _("加入申请已提交，请等待申报单位处理。"))
             return redirect("projects:public-detail", pk=project.pk)
@@ -574,7 +566,7 @@ def staff_units(request, key, unit_pk=None):
         try:
             unit_services.save_organisation(body, actor=request.user, organisation=unit, **form.cleaned_data)
         except ValidationError as exc:
-            _errors_to_form(form, exc)
+            put_service_errors(form, exc)
         else:
             messages.success(request, _("已保存单位“%(name)s”。") % {"name": form.cleaned_data["name"]})
             return redirect("projects:staff-units", key=body.key)

@@ -2,7 +2,6 @@
 project's page, announcements and the results statistics. They render public columns only;
 objectors' names and contacts never reach a public page."""
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -11,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from experts.views.notices import objection_rate
 from portal import workdays
 from portal.middleware import client_ip
 from portal.pagination import paginate
 from portal.permissions import bodies_for
+from portal.ratelimit import PerIpLimit
 
 from .. import selectors
 from ..forms import JoinForm, ObjectionForm
@@ -27,24 +26,8 @@ PAGE_SIZE = 20
 SESSION_RECEIPTS = "projects_objection_receipts"
 
 
-def _rate_key(ip):
-    return f"projects:objection-rate:{ip or 'unknown'}"
-
-
-def rate_exceeded(ip):
-    """The same per-IP allowance as the expert objection form (settings.QUORUM_OBJECTION_RATE)."""
-    limit, _window = objection_rate()
-    return (cache.get(_rate_key(ip)) or 0) >= limit
-
-
-def rate_count(ip):
-    _limit, window = objection_rate()
-    key = _rate_key(ip)
-    cache.add(key, 0, window)
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, window)
+# the same per-IP allowance as the expert objection form, counted separately
+OBJECTION_LIMIT = PerIpLimit("projects:objection-rate", "QUORUM_OBJECTION_RATE", (5, 3600))
 
 
 def notice_list(request):  # public
@@ -90,7 +73,7 @@ def file_objection(request, pk):  # public, rate limited per client IP
         raise Http404
     form = ObjectionForm(request.POST)
     ip = client_ip(request)
-    if rate_exceeded(ip):
+    if OBJECTION_LIMIT.exceeded(ip):
         form.add_error(None, _("提交过于频繁，请稍后再试。"))
     elif form.is_valid():
         try:
@@ -99,7 +82,7 @@ def file_objection(request, pk):  # public, rate limited per client IP
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            rate_count(ip)
+            OBJECTION_LIMIT.count(ip)
             messages.success(request, _("异议已收到，回执编号：%(no)s。请妥善保存，工作人员将与您联系。")
                              % {"no": objection.receipt_no})
             return redirect("projects:public-detail", pk=project.pk)
