@@ -19,6 +19,17 @@ def remind_overdue_objections():
     return notices.remind_overdue_objections(now=timezone.now())
 
 
+@shared_task(name="experts.send-invitations")
+def send_invitations(invitation_ids):
+    """Hand freshly drawn invitations to the invitation channel (in-app notification, e-mail
+    with the signed link): enqueued by the draw after its commit, so that the supervisor's
+    request does not wait for ten messages to be rendered. Idempotent per invitation (the
+    notifications carry a dedupe key): a retry or a second run sends nothing twice."""
+    from .services.invitations import send_invitation_ids
+
+    return len(send_invitation_ids(list(invitation_ids)))
+
+
 @shared_task(name="experts.expire-invitations")
 def expire_invitations():
     """Expire draw invitations unanswered by their reply deadline and draw replacements 1:1

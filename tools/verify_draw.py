@@ -3,10 +3,13 @@
 
     python3 tools/verify_draw.py record.json
 
-Re-derives the draw ("quorum-draw-v2", or "quorum-draw-v1" for records frozen before
-it) from the record: the pool commitment (SHA-256 of the canonical pool, exclusions
+Re-derives the draw ("quorum-draw-v3", or "quorum-draw-v1"/"-v2" for records frozen
+before it) from the record: the pool commitment (SHA-256 of the canonical pool, exclusions
 and conditions; the exclusions list the reason codes per expert id in v1
-{"<id>": [codes]} and the expert ids per reason code in v2 {code: [sorted ids]}),
+{"<id>": [codes]} and the expert ids per reason code in v2 and v3 {code: [sorted ids]};
+v3 lists only the members that met the conditions and were excluded on a ground, and
+commits "members", the number of active members considered — those that failed the
+conditions are counted as members - pool - excluded, not listed),
 the secret commitment
 (SHA-256 of the revealed secret), seed = SHA-256(secret ‖ entropy), the order of the
 pool by SHA-256(seed ‖ id), and checks that the picks walk that order from rank 1 with
@@ -21,7 +24,7 @@ import hashlib
 import json
 import sys
 
-ALGORITHMS = ("quorum-draw-v1", "quorum-draw-v2")
+ALGORITHMS = ("quorum-draw-v1", "quorum-draw-v2", "quorum-draw-v3")
 WALK = ("invited", "skipped")
 DROP = ("declined", "conflict", "expired", "cancelled")
 
@@ -64,11 +67,20 @@ def check(record):
     both = sorted(set(pool) & excluded)
     if both:
         raise Mismatch("exclusions: expert %d is both in the pool and excluded" % both[0])
-    canonical = json.dumps({
+    doc = {
         "algorithm": algorithm, "draw": record["draw"], "body": record["body"], "pool": pool,
         "exclusions": canonical_exclusions,
         "conditions": record["conditions"] or {},
-    }, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    }
+    if algorithm == "quorum-draw-v3":
+        members = record.get("members")
+        if type(members) is not int:
+            raise Mismatch("members: must be the integer number of members considered")
+        if members < len(pool) + len(excluded):
+            raise Mismatch("members: %d is fewer than the %d in the pool or excluded"
+                           % (members, len(pool) + len(excluded)))
+        doc["members"] = members
+    canonical = json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
     if sha256_hex(canonical) != record["pool_hash"]:
         raise Mismatch("pool_hash: does not match the pool, exclusions and conditions")
     secret = record["secret"]

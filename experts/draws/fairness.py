@@ -1,14 +1,18 @@
-"""The draw algorithm "quorum-draw-v2" (and "quorum-draw-v1", still verified), as pure
+"""The draw algorithm "quorum-draw-v3" (and "quorum-draw-v1"/"-v2", still verified), as pure
 functions (standard library only).
 
 In the spirit of RFC 3797 and draft-thomson-elegy-vrs:
 
 1. The eligible pool (sorted expert ids), the exclusions with their reason codes and the
-   conditions are canonicalised (`canonical_pool`) and hashed: `pool_hash`. The two
-   versions differ only in the shape of the exclusions: v1 lists the reason codes per
-   expert ({"<id>": [codes]}); v2 lists the experts per reason code ({code: [sorted ids]},
-   an expert under every code that excludes him) — the same facts, a tenth of the bytes
-   for a pool of 100 000 (see `exclusions_by_expert` / `exclusions_by_reason`).
+   conditions are canonicalised (`canonical_pool`) and hashed: `pool_hash`. The
+   versions differ only in the exclusions: v1 lists the reason codes per expert
+   ({"<id>": [codes]}) for every member not in the pool; v2 lists the experts per reason
+   code ({code: [sorted ids]}, an expert under every code that excludes him) — the same
+   facts, a tenth of the bytes for a pool of 100 000 (see `exclusions_by_expert` /
+   `exclusions_by_reason`); v3 lists per reason code only the members that met the
+   conditions and were excluded on a ground (recusal, rotation, declared conflict), and
+   commits the number of active members considered (`members`): the members that failed
+   the committed conditions are `members - len(pool) - len(excluded)`, counted, not listed.
 2. A server secret is generated and only its hash is published: `secret_hash`. The pair
    (pool_hash, secret_hash) is the commitment, shown before the public entropy exists.
 3. Once the supervisor enters the public entropy, `seed = SHA-256(secret ‖ entropy)` and
@@ -25,9 +29,9 @@ import json
 import secrets as _secrets
 from dataclasses import dataclass, field
 
-V1, V2 = "quorum-draw-v1", "quorum-draw-v2"
-ALGORITHM = V2  # what new draws use
-ALGORITHMS = (V1, V2)
+V1, V2, V3 = "quorum-draw-v1", "quorum-draw-v2", "quorum-draw-v3"
+ALGORITHM = V3  # what new draws use
+ALGORITHMS = (V1, V2, V3)
 WALK_OUTCOMES = ("invited", "skipped")
 DROP_OUTCOMES = ("declined", "conflict", "expired", "cancelled")
 
@@ -63,11 +67,12 @@ def excluded_ids(exclusions, algorithm=V1):
     return set().union(*(exclusions or {}).values()) if exclusions else set()
 
 
-def canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions, algorithm=V1):
-    """The bytes the pool commitment hashes (v1: exclusions per expert; v2: per reason)."""
+def canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions, algorithm=V1, members=None):
+    """The bytes the pool commitment hashes (v1: exclusions per expert; v2, v3: per reason;
+    v3 adds `members`, the number of active members considered)."""
     if algorithm == V1:
         excluded = {str(k): list(v) for k, v in (exclusions or {}).items()}
-    elif algorithm == V2:
+    elif algorithm in (V2, V3):
         excluded = {str(code): sorted(ids) for code, ids in (exclusions or {}).items()}
     else:
         raise ValueError(f"unknown algorithm {algorithm!r}")
@@ -79,25 +84,30 @@ def canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions, algorith
         "exclusions": excluded,
         "conditions": conditions or {},
     }
+    if algorithm == V3:
+        doc["members"] = int(members)
     return json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def canonical_pool_v2_text(draw_id, body_key, pool_text, exclusions_text, conditions):
-    """`canonical_pool(…, V2)`, byte for byte, from id lists given as text: `pool_text` and
-    each value of `exclusions_text` ({code: text}) are ascending decimal ids joined by ",", as
-    the database aggregates them (experts.draws.pool) — the JSON of such a list is "[" + text +
-    "]", so 100 000 ids need not be turned into numbers and encoded again."""
+def canonical_pool_text(draw_id, body_key, pool_text, exclusions_text, conditions, algorithm=V3, members=None):
+    """`canonical_pool(…, V2 or V3)`, byte for byte, from id lists given as text: `pool_text`
+    and each value of `exclusions_text` ({code: text}) are ascending decimal ids joined by ",",
+    as the database aggregates them (experts.draws.pool) — the JSON of such a list is
+    "[" + text + "]", so thousands of ids need not be turned into numbers and encoded again."""
     def dump(value):
         return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
+    if algorithm not in (V2, V3):
+        raise ValueError(f"canonical_pool_text: {algorithm!r} lists exclusions per expert")
     excluded = ",".join(f"{dump(str(code))}:[{exclusions_text[code]}]" for code in sorted(exclusions_text or {}))
-    return (f'{{"algorithm":{dump(V2)},"body":{dump(body_key)},"conditions":{dump(conditions or {})},'
-            f'"draw":{dump(draw_id)},"exclusions":{{{excluded}}},"pool":[{pool_text}]}}').encode()
+    counted = f'"members":{int(members)},' if algorithm == V3 else ""
+    return (f'{{"algorithm":{dump(algorithm)},"body":{dump(body_key)},"conditions":{dump(conditions or {})},'
+            f'"draw":{dump(draw_id)},"exclusions":{{{excluded}}},{counted}"pool":[{pool_text}]}}').encode()
 
 
-def pool_hash(draw_id, body_key, pool_ids, exclusions, conditions, algorithm=V1):
+def pool_hash(draw_id, body_key, pool_ids, exclusions, conditions, algorithm=V1, members=None):
     return hashlib.sha256(canonical_pool(draw_id, body_key, pool_ids, exclusions, conditions,
-                                         algorithm)).hexdigest()
+                                         algorithm, members)).hexdigest()
 
 
 def new_secret():
@@ -194,16 +204,25 @@ def _verify(record):
     exclusions = record["exclusions"]
     if not isinstance(exclusions, dict):
         return _fail("exclusions: must be an object")
-    if algorithm == V2:
+    if algorithm != V1:
         for code, ids in exclusions.items():
             if not isinstance(ids, list) or any(not isinstance(i, int) or isinstance(i, bool) for i in ids):
                 return _fail(f"exclusions: {code} must list integer ids")
             if ids != sorted(set(ids)):
                 return _fail(f"exclusions: the ids under {code} must be sorted and unique")
-    overlap = sorted(set(pool) & excluded_ids(exclusions, algorithm))
+    excluded = excluded_ids(exclusions, algorithm)
+    overlap = sorted(set(pool) & excluded)
     if overlap:
         return _fail(f"exclusions: expert {overlap[0]} is both in the pool and excluded")
-    expected = pool_hash(record["draw"], record["body"], pool, exclusions, record["conditions"], algorithm)
+    members = record.get("members")
+    if algorithm == V3:
+        if not isinstance(members, int) or isinstance(members, bool):
+            return _fail("members: must be the integer number of members considered")
+        if members < len(pool) + len(excluded):
+            return _fail(f"members: {members} is fewer than the {len(pool) + len(excluded)} "
+                         "in the pool or excluded")
+    expected = pool_hash(record["draw"], record["body"], pool, exclusions, record["conditions"], algorithm,
+                         members)
     if record["pool_hash"] != expected:
         return _fail("pool_hash: does not match the pool, exclusions and conditions")
     secret = record["secret"]

@@ -3,9 +3,10 @@ tools/verify_draw.py), plus descriptive fields that verification ignores.
 
 The full record (operator, supervisor, approvers) names the experts; the public record
 carries expert ids only (exclusion reasons are codes, never names). Draws frozen since
-record v2 carry `policy_snapshot["draw_algorithm"] == "quorum-draw-v2"` and store their
-exclusions by reason ({code: [ids]}); older draws (no mark) stay v1 ({"<id>": [codes]}) and
-are shown and verified as such."""
+record v2 carry `policy_snapshot["draw_algorithm"]` ("quorum-draw-v2", now "quorum-draw-v3")
+and store their exclusions by reason ({code: [ids]}); v3 lists only the members that met the
+conditions and adds `members` (Draw.pool_members); older draws (no mark) stay v1
+({"<id>": [codes]}). Each is shown and verified as frozen."""
 from ..models import Draw, Invitation
 from . import fairness
 
@@ -23,7 +24,7 @@ def draw_algorithm(draw):
 
 
 def store_exclusions(by_reason):
-    """How a v2 draw keeps its exclusions in the database: {code: "id,id,…"}. A JSON string is
+    """How a v2/v3 draw keeps its exclusions in the database: {code: "id,id,…"}. A JSON string is
     one token for PostgreSQL's jsonb parser; 100 000 ids as JSON numbers take it ~3× longer to
     write and to read. The record (and the pool hash) list them as numbers: `frozen_exclusions`."""
     return {code: ",".join(map(str, ids)) for code, ids in by_reason.items()}
@@ -47,7 +48,21 @@ def exclusions_by_expert(draw):
 
 
 def excluded_ids(draw):
+    """The ids the record lists as excluded (v3: the members that met the conditions only)."""
     return fairness.excluded_ids(frozen_exclusions(draw), draw_algorithm(draw))
+
+
+def unmatched_count(draw):
+    """v3: the members that did not meet the conditions (counted, not listed); 0 before v3 (the
+    record lists them)."""
+    if draw_algorithm(draw) != fairness.V3 or draw.pool_members is None:
+        return 0
+    return max(0, draw.pool_members - len(draw.pool or []) - len(excluded_ids(draw)))
+
+
+def excluded_count(draw):
+    """Every member of the frozen pool's body that is not in the pool."""
+    return len(excluded_ids(draw)) + unmatched_count(draw)
 
 
 def frozen_conditions(draw):
@@ -72,6 +87,7 @@ def build_record(draw, *, public=False):
         "conditions": frozen_conditions(draw),
         "pool": list(draw.pool or []),
         "exclusions": frozen_exclusions(draw),
+        **({"members": draw.pool_members} if draw_algorithm(draw) == fairness.V3 else {}),
         "pool_hash": draw.pool_hash,
         "secret_hash": draw.secret_hash,
         "secret": draw.secret if drawn else "",

@@ -81,6 +81,9 @@ class Draw(models.Model):
     policy_snapshot = models.JSONField(default=dict, blank=True)
     pool = models.JSONField(_("冻结的专家池"), default=list, blank=True, help_text=_("排序后的专家编号。"))
     exclusions = models.JSONField(_("排除及理由"), default=dict, blank=True)
+    # record v3: the active members considered at the freeze (pool + listed exclusions + those that
+    # did not meet the conditions, who are counted, not listed); empty for v1/v2 records
+    pool_members = models.PositiveIntegerField(_("参与筛选的在库专家"), null=True, blank=True)
     pool_hash = models.CharField(max_length=64, blank=True)
     secret = models.CharField(max_length=64, blank=True)
     secret_hash = models.CharField(max_length=64, blank=True)

@@ -31,6 +31,7 @@ CONDITION_LABELS = {
     "regions": gettext_lazy("地区不符"),
     "employer_types": gettext_lazy("单位性质不符"),
 }
+UNMATCHED_LABEL = gettext_lazy("不符合抽取条件（领域、职称、地区或单位性质）")
 OUTCOME_LABELS = {
     "invited": gettext_lazy("抽中，已邀请"),
     "skipped": gettext_lazy("跳过"),
@@ -158,15 +159,25 @@ def record_excluded_ids(draw):
     return record.excluded_ids(draw)
 
 
+def draw_algorithm(draw):
+    return record.draw_algorithm(draw)
+
+
 def excluded_count(draw):
-    """How many experts the frozen pool excluded (each counted once)."""
-    return len(record.excluded_ids(draw))
+    """How many members the frozen pool left out (each counted once): those listed with their
+    grounds and, in a v3 record, those that did not meet the conditions."""
+    return record.excluded_count(draw)
 
 
 def exclusion_summary(draw):
-    """[(label, count)] of the frozen exclusions, by reason (an expert may have several)."""
+    """[(label, count)] of the frozen exclusions, by reason (an expert may have several); a v3
+    record adds one line for the members that did not meet the conditions."""
     counts = {code: len(ids) for code, ids in exclusions_by_reason(draw).items()}
-    return [(reason_label(code), n) for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    rows = [(reason_label(code), n) for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+    unmatched = record.unmatched_count(draw)
+    if unmatched:
+        rows.insert(0, (str(UNMATCHED_LABEL), unmatched))
+    return rows
 
 
 EXCLUSION_ROWS_SHOWN = 200  # a pool of 100 000 excludes tens of thousands: the full list is in the record JSON

@@ -13,6 +13,7 @@ unique constraint (expert, day) is what guarantees nobody is booked twice: a can
 whose booking fails inside a savepoint is skipped with the reason `booked`.
 """
 import hashlib
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,6 +35,8 @@ from ..models import Booking, Draw, ExitTrigger, Expert, ExpertField, ExpertProf
 from ..models.pool import TITLE_RANK
 from ..workflows import DRAW_FLOW, INVITATION_FLOW
 from .common import localdate, next_sequence, pool_settings
+
+logger = logging.getLogger(__name__)
 
 S = Draw.Status
 I = Invitation.Status  # noqa: E741
@@ -94,7 +97,7 @@ def _lock(draw):
     # deadlock against the FOR KEY SHARE locks that inserts referencing the body take.
     # The frozen exclusions (up to one id per member) are written once by freeze_pool and never
     # read by a state change: not loaded here (a save() then leaves them alone).
-    return (Draw.objects.select_for_update(of=("self",)).select_related("body").defer("exclusions")
+    return (Draw.objects.select_for_update(of=("self",)).select_related("body", "supervisor").defer("exclusions")
             .get(pk=draw.pk))
 
 
@@ -295,7 +298,7 @@ def freeze_pool(draw, *, actor, now=None):
         if draw.mode != Draw.Mode.RANDOM:
             raise DrawError(_("指定专家不经过随机抽取。"))
         conditions = draw_conditions(draw)
-        result = eligible_pool(draw, now=now)
+        result = eligible_pool(draw, now=now, conditions=conditions)
         excluded = result.excluded_count
         if not result.pool_ids:
             raise DrawError(_("没有符合条件的专家（已排除 %(n)s 人），无法冻结专家池。请调整抽取条件。")
@@ -304,18 +307,20 @@ def freeze_pool(draw, *, actor, now=None):
         draw.policy_snapshot = {**(draw.policy_snapshot or {}), "draw_conditions": conditions,
                                 "draw_algorithm": fairness.ALGORITHM}
         draw.pool = result.pool_ids
-        draw.exclusions = result.reason_ids  # v2: {reason code: "id,id,…"} (the format of record.store_exclusions)
-        # the canonical bytes of fairness.canonical_pool(V2), built from the id strings as they are
-        draw.pool_hash = hashlib.sha256(fairness.canonical_pool_v2_text(
-            draw.pk, draw.body.key, ",".join(map(str, result.pool_ids)), result.reason_ids, conditions)).hexdigest()
+        draw.exclusions = result.reason_ids  # {reason code: "id,id,…"} (the format of record.store_exclusions)
+        draw.pool_members = result.members
+        # the canonical bytes of fairness.canonical_pool(V3), built from the id strings as they are
+        draw.pool_hash = hashlib.sha256(fairness.canonical_pool_text(
+            draw.pk, draw.body.key, ",".join(map(str, result.pool_ids)), result.reason_ids, conditions,
+            fairness.ALGORITHM, result.members)).hexdigest()
         draw.secret = secret
         draw.secret_hash = fairness.secret_hash(secret)
         draw.status = S.COMMITTED
         draw.committed_at = now
-        draw.save(update_fields=["policy_snapshot", "pool", "exclusions", "pool_hash", "secret", "secret_hash",
-                                 "status", "committed_at"])
+        draw.save(update_fields=["policy_snapshot", "pool", "exclusions", "pool_members", "pool_hash", "secret",
+                                 "secret_hash", "status", "committed_at"])
         audit.record(actor, "experts.draw.freeze", draw, body=draw.body, now=now, data={
-            "pool_size": len(result.pool_ids), "excluded": excluded,
+            "pool_size": len(result.pool_ids), "excluded": excluded, "unmatched": result.unmatched,
             "pool_hash": draw.pool_hash, "secret_hash": draw.secret_hash})
         notify.later([draw.supervisor], "draw_committed", draw, body=draw.body,
                      subject=notify.fmt(gettext_lazy("请见证专家抽取：%(n)s"), n=draw.number),
@@ -340,14 +345,15 @@ class WalkResult:
     exhausted: bool = False
 
 
-def _open_slots(draw):
-    """Invitations still to send, per field code ("" when the need is not split by field)."""
+def _open_slots(draw, *, first=False):
+    """Invitations still to send, per field code ("" when the need is not split by field).
+    `first`: the draw's first walk, when no invitation exists yet (no query)."""
     conditions = frozen_conditions(draw)
     targets = conditions.get("invite_by_field") or {"": conditions.get("invite", target_count(
         draw.needed, draw.policy_snapshot or {}))}
     split = "" not in targets
     counts = {}
-    for code in draw.invitations.filter(status__in=ACTIVE).values_list("field_code", flat=True):
+    for code in [] if first else draw.invitations.filter(status__in=ACTIVE).values_list("field_code", flat=True):
         key = code if split else ""
         counts[key] = counts.get(key, 0) + 1
     return {code: max(0, n - counts.get(code, 0)) for code, n in sorted(targets.items())}
@@ -474,10 +480,20 @@ def _alert_complete(draw, now):
 
 
 def _deliver_invitations(invitation_ids):
-    """After commit: hand the new invitations to the invitation channel (in-app, e-mail, link)."""
+    """After commit: hand the new invitations to the invitation channel (in-app, e-mail, link)
+    through the worker (experts.send-invitations); when the broker cannot take the task, here
+    and now, so that no drawn expert goes uninvited."""
+    from kombu.exceptions import OperationalError
+
+    from ..tasks import send_invitations
     from .invitations import send_invitation_ids
 
-    send_invitation_ids(invitation_ids)
+    try:
+        send_invitations.delay(list(invitation_ids))
+    except OperationalError:  # the broker is down: the request sends them itself
+        logger.exception("experts.send-invitations could not be enqueued; sending %s invitations in-process",
+                         len(invitation_ids))
+        send_invitation_ids(invitation_ids)
 
 
 def _send_later(invitations):
@@ -486,15 +502,15 @@ def _send_later(invitations):
         transaction.on_commit(lambda: _deliver_invitations(ids))
 
 
-def _settle(draw, walk, now):
+def _settle(draw, walk, now, *, first=False):
     """Move INVITING ↔ COMPLETE / → EXHAUSTED after a walk or an answer; returns the new
-    status if it changed."""
+    status if it changed. `first`: right after the first walk, when nobody can have accepted."""
     if draw.status == S.INVITING and walk is not None and walk.exhausted:
         DRAW_FLOW.check(draw, to=S.EXHAUSTED, actor=None)
         draw.status = S.EXHAUSTED
         _alert_exhausted(draw, now)
         return S.EXHAUSTED
-    if draw.status == S.INVITING and _is_complete(draw):
+    if draw.status == S.INVITING and not first and _is_complete(draw):
         DRAW_FLOW.check(draw, to=S.COMPLETE, actor=None)
         draw.status, draw.completed_at = S.COMPLETE, now
         _alert_complete(draw, now)
@@ -529,9 +545,10 @@ def enter_entropy(draw, *, actor, value, source, now=None):
         draw.seed = fairness.derive_seed(draw.secret, value)
         draw.status, draw.drawn_at = S.INVITING, now
         _walk_lock(draw.body_id)
-        walk = _walk(draw, _open_slots(draw), now)
+        # committed → inviting happens once: no invitation exists before this walk
+        walk = _walk(draw, _open_slots(draw, first=True), now)
         draw.picks = list(draw.picks or []) + walk.events
-        _settle(draw, walk, now)
+        _settle(draw, walk, now, first=True)
         # the frozen pool and exclusions are unchanged: write only what the run changed
         draw.save(update_fields=["entropy", "entropy_source", "entropy_by", "seed", "status", "drawn_at",
                                  "picks", "completed_at"])

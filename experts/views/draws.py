@@ -224,6 +224,7 @@ class DrawDetailView(DrawMixin, TemplateView):
             "exclusion_summary": selectors.exclusion_summary(draw),
             "exclusion_rows": selectors.exclusion_rows(draw, names) if full else [],
             "excluded_count": selectors.excluded_count(draw),
+            "listed_count": len(selectors.record_excluded_ids(draw)),
             "frozen": bool(draw.pool_hash),
             "pool_target": pool_target(draw),
             "pool_short": bool(draw.pool_hash) and draw.mode == Draw.Mode.RANDOM and len(draw.pool) < pool_target(draw),
@@ -363,7 +364,7 @@ class PdfView(DrawMixin, View):
             "panel": selectors.panel(invitation_list), "invitations": invitation_list,
             "fields": list(draw.fields.all()), "needs": DrawDetailView._needs(draw), **condition_labels(draw),
             "exclusion_summary": selectors.exclusion_summary(draw), "excluded_count": selectors.excluded_count(draw),
-            "printed_at": timezone.localtime(),
+            "algorithm": selectors.draw_algorithm(draw), "printed_at": timezone.localtime(),
         }
         response = HttpResponse(render_pdf("experts/pdf/draw_record.html", ctx), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="draw-{draw.pk}.pdf"'

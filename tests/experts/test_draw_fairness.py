@@ -19,8 +19,9 @@ def synthetic_record(pool=tuple(range(101, 121)), invite=3, drops=(1,), skips=No
     pool = sorted(pool)
     skips = skips or {}
     exclusions = {"7": ["employer"], "9": ["rotation", "booked"]}
-    if algorithm == fairness.V2:
+    if algorithm in (fairness.V2, fairness.V3):
         exclusions = {"employer": [7], "rotation": [9], "booked": [9]}
+    members = len(pool) + 2 + 500 if algorithm == fairness.V3 else None  # v3: 500 did not meet the conditions
     conditions = {"invite": invite, "needed": invite, "fields": ["policy-law"]}
     seed = fairness.derive_seed(SECRET, ENTROPY)
     order = fairness.ranked(pool, seed)
@@ -47,7 +48,8 @@ def synthetic_record(pool=tuple(range(101, 121)), invite=3, drops=(1,), skips=No
     return {
         "algorithm": algorithm, "draw": 42, "body": "xx-random", "number": "新工信专抽〔2030〕1号",
         "conditions": conditions, "pool": pool, "exclusions": exclusions,
-        "pool_hash": fairness.pool_hash(42, "xx-random", pool, exclusions, conditions, algorithm),
+        **({"members": members} if members is not None else {}),
+        "pool_hash": fairness.pool_hash(42, "xx-random", pool, exclusions, conditions, algorithm, members),
         "secret_hash": fairness.secret_hash(SECRET), "secret": SECRET, "entropy": ENTROPY,
         "entropy_source": "福彩3D", "seed": seed, "picks": picks,
         "panel": [e for e in invited_order if e in active],
@@ -99,7 +101,7 @@ def _tamper(record, name):
     r = copy.deepcopy(record)
     if name == "pool":
         r["pool"] = r["pool"][:-1]
-    elif name == "exclusions" and r["algorithm"] == fairness.V2:
+    elif name == "exclusions" and r["algorithm"] != fairness.V1:
         r["exclusions"]["participant"] = [0]
     elif name == "exclusions":
         r["exclusions"]["7"] = ["participant"]
@@ -187,11 +189,37 @@ def test_a_v2_record_verifies_like_a_v1_record():
     assert fairness.verify_record(v2).ok and fairness.verify_record(v2).selected_ids == v1["panel"]
 
 
+@pytest.mark.parametrize("algorithm", [fairness.V2, fairness.V3])
 @pytest.mark.parametrize("name", TAMPERED)
-def test_tampering_with_any_field_of_a_v2_record_fails(name):
-    result = fairness.verify_record(_tamper(synthetic_record(algorithm=fairness.V2), name))
+def test_tampering_with_any_field_of_a_v2_or_v3_record_fails(name, algorithm):
+    result = fairness.verify_record(_tamper(synthetic_record(algorithm=algorithm), name))
     assert not result.ok
     assert result.problem.split(":")[0].split("[")[0] in {name, "pool_hash", "seed", "secret_hash"}
+
+
+def test_canonical_pool_v3_commits_the_members_considered():
+    raw = fairness.canonical_pool(5, "gd", [3, 1, 2], {"employer": [9, 4]}, {"a": "质量"}, fairness.V3, 90)
+    assert raw == ('{"algorithm":"quorum-draw-v3","body":"gd","conditions":{"a":"质量"},"draw":5,'
+                   '"exclusions":{"employer":[4,9]},"members":90,"pool":[1,2,3]}').encode()
+
+
+def test_a_v3_record_verifies_and_its_member_count_is_committed():
+    v2, v3 = synthetic_record(algorithm=fairness.V2), synthetic_record(algorithm=fairness.V3)
+    assert fairness.verify_record(v3).ok and fairness.verify_record(v3).selected_ids == v2["panel"]
+    changed = copy.deepcopy(v3)
+    changed["members"] += 1  # one more (or fewer) member said to fail the conditions: the hash breaks
+    assert fairness.verify_record(changed).problem.startswith("pool_hash")
+
+
+@pytest.mark.parametrize("members, problem", [
+    (None, "members: must be the integer"), ("620", "members: must be the integer"), (True, "members: must be"),
+    (21, "members: 21 is fewer than the 22 in the pool or excluded"),  # 20 in the pool + 2 listed
+])
+def test_a_v3_record_needs_a_plausible_member_count(members, problem):
+    record = synthetic_record(algorithm=fairness.V3)
+    record["members"] = members
+    result = fairness.verify_record(record)
+    assert not result.ok and result.problem.startswith(problem)
 
 
 @pytest.mark.parametrize("change, problem", [
@@ -199,8 +227,9 @@ def test_tampering_with_any_field_of_a_v2_record_fails(name):
     (lambda r: r["exclusions"].update(employer=["7"]), "integer ids"),
     (lambda r: r["exclusions"].update(booked=[r["pool"][0]]), "both in the pool and excluded"),
 ])
-def test_v2_exclusions_must_be_sorted_integer_ids_outside_the_pool(change, problem):
-    record = synthetic_record(algorithm=fairness.V2)
+@pytest.mark.parametrize("algorithm", [fairness.V2, fairness.V3])
+def test_v2_v3_exclusions_must_be_sorted_integer_ids_outside_the_pool(change, problem, algorithm):
+    record = synthetic_record(algorithm=algorithm)
     change(record)
     result = fairness.verify_record(record)
     assert not result.ok and problem in result.problem

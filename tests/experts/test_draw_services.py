@@ -84,14 +84,14 @@ def test_freeze_stores_the_commitment_and_hides_the_secret(xx, people):
     draw = svc.freeze_pool(new_draw(xx, people, excluded=experts[:1]), actor=people["staff"], now=NOW)
     assert draw.status == S.COMMITTED and draw.warning == ""
     assert draw.pool == [experts[1].pk, experts[2].pk]
-    # record version 2: the exclusions grouped by reason code
-    assert draw.policy_snapshot["draw_algorithm"] == "quorum-draw-v2"
+    # record version 3: the exclusions grouped by reason code, and the members considered
+    assert draw.policy_snapshot["draw_algorithm"] == "quorum-draw-v3" and draw.pool_members == 3
     assert frozen_exclusions(draw) == {"written_request": [experts[0].pk]}
     assert draw.exclusions == {"written_request": str(experts[0].pk)}  # stored as one string per reason
     conditions = draw.policy_snapshot["draw_conditions"]
     assert conditions["invite"] == 2 and conditions["rotation"] == 2
     assert draw.pool_hash == pool_hash(draw.pk, "xx-random", draw.pool, frozen_exclusions(draw), conditions,
-                                       "quorum-draw-v2")
+                                       "quorum-draw-v3", 3)
     assert draw.secret_hash == secret_hash(draw.secret)
     record = build_record(draw, public=True)
     assert record["secret"] == "" and record["seed"] == "" and record["secret_hash"] == draw.secret_hash

@@ -288,6 +288,36 @@ def test_the_draw_sends_each_invitation_with_its_signed_link(xx, django_capture_
         assert services.invitation_from_token(token) == inv
 
 
+def test_the_draw_hands_its_invitations_to_the_worker_after_commit(xx, django_capture_on_commit_callbacks):
+    from unittest import mock
+
+    from experts import tasks
+
+    with mock.patch.object(tasks.send_invitations, "delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            draw, invs = drawn(xx, needed=2)
+    delay.assert_called_once_with([i.pk for i in invs])
+    assert not Notification.objects.filter(kind="draw_invitation").exists()  # the worker makes them
+    assert tasks.send_invitations([i.pk for i in invs]) == 2
+    assert tasks.send_invitations([i.pk for i in invs]) == 0  # run twice: nobody is invited twice
+    assert Notification.objects.filter(kind="draw_invitation").count() == 2
+
+
+def test_with_the_broker_down_the_draw_sends_its_invitations_itself(xx, django_capture_on_commit_callbacks, caplog):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from experts import tasks
+
+    with mock.patch.object(tasks.send_invitations, "delay", side_effect=OperationalError("connection refused")):
+        with django_capture_on_commit_callbacks(execute=True):
+            draw, invs = drawn(xx, needed=2)
+    assert Notification.objects.filter(kind="draw_invitation").count() == 2
+    assert len([m for m in mail.outbox if "专家抽取邀请" in m.subject]) == 2
+    assert "could not be enqueued" in caplog.text
+
+
 def test_a_reply_at_the_deadline_second_is_accepted(client, xx):
     draw, (inv,) = drawn(xx)
     with time_machine.travel(inv.reply_by, tick=False):

@@ -58,8 +58,8 @@ def test_tool_and_library_agree_on_tampered_records(name, tmp_path):
     assert done.stderr.strip() == f"MISMATCH {lib.problem}"
 
 
-@pytest.mark.parametrize("algorithm", [fairness.V1, fairness.V2])
-def test_tool_verifies_records_of_both_versions(algorithm, tmp_path):
+@pytest.mark.parametrize("algorithm", [fairness.V1, fairness.V2, fairness.V3])
+def test_tool_verifies_records_of_every_version(algorithm, tmp_path):
     record = synthetic_record(algorithm=algorithm)
     done = run_tool(record, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -68,9 +68,23 @@ def test_tool_verifies_records_of_both_versions(algorithm, tmp_path):
     assert run_tool(tampered, tmp_path).stderr.strip() == f"MISMATCH {fairness.verify_record(tampered).problem}"
 
 
-def test_a_new_draw_records_version_2(real_record):
-    assert real_record["algorithm"] == "quorum-draw-v2"
+@pytest.mark.parametrize("members", [None, "620", True, 21, 10**6])
+def test_tool_and_library_agree_on_the_v3_member_count(members, tmp_path):
+    record = synthetic_record(algorithm=fairness.V3)
+    record["members"] = members
+    if members is None:
+        del record["members"]
+    lib = fairness.verify_record(record)
+    done = run_tool(record, tmp_path)
+    assert not lib.ok and done.returncode == 1
+    assert done.stderr.strip() == f"MISMATCH {lib.problem}"
+
+
+def test_a_new_draw_records_version_3(real_record):
+    assert real_record["algorithm"] == "quorum-draw-v3"
     assert all(isinstance(ids, list) for ids in real_record["exclusions"].values())
+    listed = set().union(*real_record["exclusions"].values()) if real_record["exclusions"] else set()
+    assert real_record["members"] >= len(real_record["pool"]) + len(listed)
 
 
 def test_tool_and_library_agree_on_a_real_tampered_record(real_record, tmp_path):
