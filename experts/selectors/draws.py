@@ -180,6 +180,44 @@ def exclusion_summary(draw):
     return rows
 
 
+WHY_LIMIT = 10
+
+
+def why_not_in_pool(draw, q):
+    """For the operator, supervisor and approvers of a frozen draw: where each member matching
+    `q` (expert number, certificate number or name; at most WHY_LIMIT) stands in the frozen pool.
+    [{"expert", "state": "pool" | "listed" | "unmatched" | "inactive", "labels": [...]}]:
+    "listed" carries the grounds the record lists; "unmatched" (record v3: counted, not listed)
+    carries the conditions the member fails on today's data, which the freeze applied to the data
+    of its day. Three queries."""
+    from ..draws.pool import member_reasons
+
+    q = (q or "").strip()[:100]
+    if not q or not draw.pool_hash:
+        return []
+    match = Q(certificate_no=q) | Q(public_name=q)
+    if q.isdigit():
+        match |= Q(pk=int(q))
+    experts = list(Expert.objects.filter(body_id=draw.body_id).filter(match).order_by("pk")[:WHY_LIMIT])
+    if not experts:
+        return []
+    pool, listed = set(draw.pool or []), record_exclusions_by_expert(draw)
+    unlisted = [e.pk for e in experts if e.pk not in pool and str(e.pk) not in listed]
+    today = member_reasons(draw, unlisted) if unlisted else {}
+    rows = []
+    for e in experts:
+        if e.pk in pool:
+            rows.append({"expert": e, "state": "pool", "labels": []})
+        elif str(e.pk) in listed:
+            rows.append({"expert": e, "state": "listed", "labels": [reason_label(c) for c in listed[str(e.pk)]]})
+        elif e.pk in today:
+            rows.append({"expert": e, "state": "unmatched", "labels": [
+                reason_label(c) for c in today[e.pk] if c.startswith("condition:")]})
+        else:
+            rows.append({"expert": e, "state": "inactive", "labels": []})
+    return rows
+
+
 EXCLUSION_ROWS_SHOWN = 200  # a pool of 100 000 excludes tens of thousands: the full list is in the record JSON
 
 

@@ -225,6 +225,8 @@ class DrawDetailView(DrawMixin, TemplateView):
             "exclusion_rows": selectors.exclusion_rows(draw, names) if full else [],
             "excluded_count": selectors.excluded_count(draw),
             "listed_count": len(selectors.record_excluded_ids(draw)),
+            "why_q": self.request.GET.get("why", "")[:100] if full else "",
+            "why": selectors.why_not_in_pool(draw, self.request.GET.get("why")) if full else [],
             "frozen": bool(draw.pool_hash),
             "pool_target": pool_target(draw),
             "pool_short": bool(draw.pool_hash) and draw.mode == Draw.Mode.RANDOM and len(draw.pool) < pool_target(draw),

@@ -333,6 +333,32 @@ def test_excluded_names_only_for_operator_supervisor_and_approvers(client, home,
     assert "轮换：连续被抽中：1" in html  # the count by reason is shown to every staff member
 
 
+@pytest.mark.django_db
+def test_why_not_in_the_pool_answers_each_state_for_the_full_record_only(client, home, people, experts):
+    from experts.services import draws as draw_services
+
+    far = member(home, name="外地专家", region="深圳市")
+    recused = experts[0]
+    draw = make_draw(home, operator=people["operator"], supervisor=people["supervisor"],
+                     reviewed_unit="广州某研究院0", regions=[experts[1].profile.region])
+    draw = draw_services.freeze_pool(draw, actor=people["operator"])
+    assert far.pk not in draw.pool and recused.pk not in draw.pool and experts[1].pk in draw.pool
+    url = reverse("experts:draw-detail", args=[HOME, draw.pk])
+    client.force_login(people["supervisor"])
+
+    def why(q):
+        html = client.get(url, {"why": q}).content.decode()
+        return html.split('data-testid="why-result"', 1)[1].split("</ul>", 1)[0]
+
+    assert "不符合抽取条件（领域、职称、地区或单位性质）：1" in client.get(url).content.decode()
+    assert "冻结时不符合抽取条件" in why("外地专家") and "地区不符" in why(str(far.pk))
+    assert "冻结时因以下理由排除：任职于被检查单位或合作单位" in why(recused.certificate_no)
+    assert "在冻结的专家池中" in why(str(experts[1].pk))
+    assert "本专家库中没有这位专家" in why("无此人")
+    client.force_login(people["secretariat"])  # the staff count, but names and the lookup are not theirs
+    assert 'data-testid="why-result"' not in client.get(url, {"why": "外地专家"}).content.decode()
+
+
 # ------------------------------------------------------------------ the draw page
 
 @pytest.mark.django_db
