@@ -80,9 +80,13 @@ def record(actor, action, target=None, *, body=None, data=None, ip=None, now=Non
     # hash the UTC form: that is what the database gives back when the chain is verified
     now = (now or timezone.now()).astimezone(dt_timezone.utc)
     key = chain_key(body)
-    with transaction.atomic():
-        AuditChain.objects.get_or_create(key=key)
-        chain = AuditChain.objects.select_for_update().get(key=key)
+    # no savepoint of its own (savepoint=False): an audit record that fails fails the service's
+    # transaction with it; three statements per event once the chain exists
+    with transaction.atomic(savepoint=False):
+        chain = AuditChain.objects.select_for_update().filter(key=key).first()
+        if chain is None:  # the chain's first event (get_or_create copes with a concurrent first)
+            AuditChain.objects.get_or_create(key=key)
+            chain = AuditChain.objects.select_for_update().get(key=key)
         user = actor if getattr(actor, "is_authenticated", False) else None
         event = AuditEvent(
             chain=key,

@@ -147,7 +147,8 @@ def later_each(messages):
     names = [ch.name for ch in channels()]
     if connection.features.can_return_rows_from_bulk_insert:
         try:
-            with transaction.atomic():
+            # a savepoint only where a concurrent duplicate can break the insert (a dedupe key)
+            with transaction.atomic(savepoint=bool(keyed)):
                 Notification.objects.bulk_create(notes)
                 deliveries = Delivery.objects.bulk_create(
                     [Delivery(notification=n, channel=name) for n in notes for name in names])
