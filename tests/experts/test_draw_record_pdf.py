@@ -67,3 +67,20 @@ def test_pdf_names_the_panel_so_only_privileged_roles_get_it_before_the_engageme
     draw, _operator, _supervisor = drawn
     client.force_login(user_with(pools[HOME], role))
     assert client.get(reverse("experts:draw-pdf", args=[HOME, draw.pk])).status_code == expected
+
+
+@pytest.mark.django_db
+def test_pdf_names_the_records_algorithm_and_counts_the_members_failing_the_conditions(client, pools):
+    from experts.services import draws as draw_services
+
+    gd = pools[HOME]
+    operator = user_with(gd, Role.SECRETARIAT, name="经办人赵")
+    supervisor = user_with(gd, Role.SUPERVISOR, name="监督人钱")
+    [member(gd, name=f"本地专家{i}") for i in range(3)]
+    member(gd, name="外地专家", region="深圳市")
+    draw = make_draw(gd, operator=operator, supervisor=supervisor, regions=["广州市"])
+    draw = draw_services.freeze_pool(draw, actor=operator)
+    client.force_login(supervisor)
+    text = squash(pdf_text(client.get(reverse("experts:draw-pdf", args=[HOME, draw.pk])).content))
+    assert "算法quorum-draw-v3" in text and "quorum-draw-v1" not in text
+    assert "共排除1人" in text and squash("不符合抽取条件（领域、职称、地区或单位性质）") + "1" in text
