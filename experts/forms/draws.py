@@ -247,6 +247,18 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("取消理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class WithdrawForm(forms.Form):
+    """Staff withdraw an invitation still in force (the place is drawn again 1:1)."""
+
+    invitation = forms.TypedChoiceField(label=_("撤回哪一份邀请"), coerce=int)
+    reason = forms.CharField(label=_("撤回理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=_("理由写入审计记录并告知专家；公开记录只写“工作人员撤回邀请”。"))
+
+    def __init__(self, *args, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["invitation"].choices = [("", "—")] + list(choices)
+
+
 class DrawFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部"))] + list(Draw.Status.choices))
 

@@ -24,6 +24,8 @@ REASON_LABELS = {
     "rotation": gettext_lazy("轮换：连续被抽中"),
     "declared_conflict": gettext_lazy("本人申报回避"),
     "field_full": gettext_lazy("该领域人数已满"),
+    "exited": gettext_lazy("专家已出库"),
+    "withdrawn": gettext_lazy("工作人员撤回邀请"),
 }
 CONDITION_LABELS = {
     "fields": gettext_lazy("专业领域不符"),

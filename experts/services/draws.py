@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -75,6 +75,13 @@ def _unique_users(*groups):
 def deadline_display(moment):
     local = timezone.localtime(moment)
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def _my_invitations_url():
+    try:
+        return reverse("experts:my-invitations")
+    except NoReverseMatch:
+        return ""
 
 
 def _draw_url(draw):
@@ -636,6 +643,59 @@ def reply(invitation, *, actor, answer, reason="", via="web", now=None):
         fill_shortfall(draw, now=now)
     inv.refresh_from_db()
     return inv
+
+
+CANCEL_REASONS = ("exited", "withdrawn")  # the code the public walk records; the words go to the audit
+
+
+def cancel_invitation(invitation, *, actor, reason, code="withdrawn", now=None):
+    """Withdraw an invitation still in force (invited or accepted): the expert left the pool
+    (code "exited", from the exit service) or staff withdraw it with a reason. Its bookings are
+    released, the walk records the cancellation (the public record carries the code, never the
+    words), the expert is told, and a random draw replaces the place 1:1 from the next ranks.
+    Returns the invitation."""
+    now = _now(now)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DrawError({"reason": _("请说明取消理由。")})
+    if code not in CANCEL_REASONS:
+        raise ValueError(f"unknown cancellation code {code!r}")
+    with transaction.atomic():
+        draw = _lock(invitation.draw)
+        inv = Invitation.objects.select_for_update(of=("self",)).select_related("expert__user").get(pk=invitation.pk)
+        inv.draw = draw
+        INVITATION_FLOW.check(inv, to=I.CANCELLED, actor=actor)
+        was = inv.status
+        inv.status, inv.reason = I.CANCELLED, reason
+        inv.save(update_fields=["status", "reason"])
+        _release(inv)
+        if inv.rank is not None:
+            draw.picks = list(draw.picks or []) + [_event(inv.rank, inv.expert_id, "cancelled", now, reason=code)]
+            draw.save(update_fields=["picks"])
+        audit.record(actor, "experts.invitation.cancel", inv, body=draw.body, now=now, data={
+            "draw": draw.number, "expert": inv.expert_id, "from": was, "code": code, "reason": reason})
+        notify.later([inv.expert.user], "draw_invitation_cancelled", inv, body=draw.body,
+                     subject=notify.fmt(gettext_lazy("抽取邀请已取消：%(t)s"), t=draw.title),
+                     text=notify.fmt(gettext_lazy("您在“%(t)s”（%(n)s）中的专家邀请已取消，无需再参加。理由：%(r)s"),
+                                     t=draw.title, n=draw.number, r=reason),
+                     url=_my_invitations_url(), dedupe_key=f"draw-invitation-cancelled:{inv.pk}")
+        if draw.mode == Draw.Mode.RANDOM:
+            fill_shortfall(draw, now=now)
+    inv.refresh_from_db()
+    return inv
+
+
+def cancel_open_invitations(expert, *, actor, reason, now=None):
+    """Cancel the invitations of an expert who left the pool, in draws whose engagement has not
+    ended (an engagement already held keeps its attendance and rating). Returns their ids."""
+    now = _now(now)
+    today = localdate(now)
+    ids = []
+    for inv in (Invitation.objects.filter(expert=expert, status__in=ACTIVE, draw__engagement_end__gte=today)
+                .select_related("draw").order_by("pk")):
+        cancel_invitation(inv, actor=actor, reason=reason, code="exited", now=now)
+        ids.append(inv.pk)
+    return ids
 
 
 def _raise_unanswered_trigger(expert, threshold, invitation, now):

@@ -387,8 +387,8 @@ def letter_number(body, year):
 def issue_exit(case, *, actor, now=None):
     """Send the written notice (numbered PDF letter) to the expert, publish the exit
     announcement (public fields only: name, employer, title, reason, date) and set the
-    membership EXITED (open invitations are listed in the audit record for staff to cancel in
-    their draws); the expert role is revoked when the
+    membership EXITED (its invitations in draws still to be held are cancelled and replaced 1:1:
+    draws.cancel_open_invitations; listed in the audit record); the expert role is revoked when the
     person holds no other active membership of the body. Returns the case."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -422,7 +422,11 @@ def issue_exit(case, *, actor, now=None):
         expert.status = Expert.Status.EXITED
         expert.save(update_fields=["status"])
         _resolve_triggers(case, now)
-        pending = _open_invitations(expert)
+        # the expert's places in draws still to be held are withdrawn and drawn again 1:1
+        from .draws import cancel_open_invitations
+
+        pending = cancel_open_invitations(expert, actor=None, now=now, reason=_("专家已出库（%(no)s）") % {
+            "no": case.letter_no})
         from ..models import Renewal
 
         closed_renewals = list(Renewal.objects.filter(expert=expert, status__in=Renewal.OPEN_STATUSES)

@@ -27,7 +27,8 @@ from portal.pdf import render_pdf
 from portal.permissions import bodies_for, has
 
 from ..draws.record import build_record
-from ..forms.draws import CancelForm, DecisionForm, DesignationForm, DrawFilterForm, DrawForm, EntropyForm
+from ..forms.draws import (CancelForm, DecisionForm, DesignationForm, DrawFilterForm, DrawForm, EntropyForm,
+                           WithdrawForm)
 from ..models import Draw, Expert
 from ..models.pool import ExpertProfile, TitleLevel
 from ..selectors import draws as selectors
@@ -169,6 +170,18 @@ def condition_labels(draw):
             "employer_type_labels": [str(types.get(t, t)) for t in draw.employer_types or []]}
 
 
+def withdraw_choices(draw, user, invitation_list, show_names):
+    """[(invitation id, label)] of the invitations in force that the user may withdraw: staff
+    managing experts, while the draw runs and its engagement has not ended."""
+    if (draw.status not in (D.INVITING, D.COMPLETE, D.EXHAUSTED)
+            or draw.engagement_end < timezone.localdate() or not has(user, "manage_experts", draw.body)):
+        return []
+    return [(inv.pk, f"{inv.rank or _('指定')} · " + (inv.expert.public_name if show_names
+                                                       else _("专家 #%(id)s") % {"id": inv.expert_id})
+             + f" · {inv.get_status_display()}")
+            for inv in invitation_list if inv.status in services.ACTIVE]
+
+
 def live_context(draw, user, invitation_list=None):
     """Context of the live panel (also part of the draw page)."""
     invitation_list = selectors.invitations(draw) if invitation_list is None else invitation_list
@@ -203,6 +216,8 @@ class DrawDetailView(DrawMixin, TemplateView):
         }
         invitation_list = selectors.invitations(draw)
         show_names = selectors.can_see_names(user, draw)
+        withdrawable = withdraw_choices(draw, user, invitation_list, show_names)
+        can["withdraw"] = bool(withdrawable)
         full = selectors.can_see_full_record(user, draw)
         names = {}
         if show_names or full:
@@ -216,6 +231,7 @@ class DrawDetailView(DrawMixin, TemplateView):
                 "cancel": self.bound.get("cancel") or CancelForm(),
                 "decide": self.bound.get("decide") or DecisionForm(),
                 "freeze": self.bound.get("freeze"),
+                "withdraw": self.bound.get("withdraw") or WithdrawForm(choices=withdrawable),
             },
             "fields": list(draw.fields.all()), "needs": self._needs(draw), **condition_labels(draw),
             "show_names": show_names, "full_record": full,
@@ -307,6 +323,21 @@ class CancelView(DrawActionView):
     def perform(self, form):
         services.cancel_draw(self.draw, actor=self.request.user, reason=form.cleaned_data["reason"])
         return [(messages.SUCCESS, _("抽取已取消。"))]
+
+
+class WithdrawView(DrawActionView):
+    body_permissions = ("manage_experts",)
+    key = "withdraw"
+
+    def form_class(self, data):
+        draw, user = self.draw, self.request.user
+        return WithdrawForm(data, choices=withdraw_choices(draw, user, selectors.invitations(draw),
+                                                           selectors.can_see_names(user, draw)))
+
+    def perform(self, form):
+        invitation = self.draw.invitations.get(pk=form.cleaned_data["invitation"])
+        services.cancel_invitation(invitation, actor=self.request.user, reason=form.cleaned_data["reason"])
+        return [(messages.SUCCESS, _("邀请已撤回；随机抽取的，已按顺序递补。"))]
 
 
 class DecideView(DrawActionView):
@@ -439,6 +470,7 @@ urlpatterns = [
     path("bodies/<slug:key>/draws/<int:pk>/freeze/", FreezeView.as_view(), name="draw-freeze"),
     path("bodies/<slug:key>/draws/<int:pk>/entropy/", EntropyView.as_view(), name="draw-entropy"),
     path("bodies/<slug:key>/draws/<int:pk>/cancel/", CancelView.as_view(), name="draw-cancel"),
+    path("bodies/<slug:key>/draws/<int:pk>/withdraw/", WithdrawView.as_view(), name="draw-withdraw"),
     path("bodies/<slug:key>/draws/<int:pk>/live/", LiveView.as_view(), name="draw-live"),
     path("bodies/<slug:key>/draws/<int:pk>/record.pdf", PdfView.as_view(), name="draw-pdf"),
     path("bodies/<slug:key>/draws/<int:pk>/letter/", LetterView.as_view(), name="draw-letter"),

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 import portal.urls
 from experts import urls as experts_urls
 from experts.draws import fairness
-from experts.draws.record import frozen_exclusions
+from experts.draws.record import build_record, frozen_exclusions
 from experts.models import Application, Draw, Expert, ExpertField, Invitation
 from experts.services.admission import admit
 from experts.views import draws as draw_views
@@ -357,6 +357,32 @@ def test_why_not_in_the_pool_answers_each_state_for_the_full_record_only(client,
     assert "本专家库中没有这位专家" in why("无此人")
     client.force_login(people["secretariat"])  # the staff count, but names and the lookup are not theirs
     assert 'data-testid="why-result"' not in client.get(url, {"why": "外地专家"}).content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_withdraw_an_invitation_from_the_draw_page(client, home, people, drawn):
+    inv = drawn.invitations.order_by("rank").first()
+    url = reverse("experts:draw-withdraw", args=[HOME, drawn.pk])
+    client.force_login(people["supervisor"])  # watches, does not manage experts
+    assert 'data-testid="withdraw-form"' not in client.get(reverse("experts:draw-detail", args=[HOME, drawn.pk])
+                                                           ).content.decode()
+    assert client.post(url, {"invitation": inv.pk, "reason": "x"}).status_code == 403
+    client.force_login(people["operator"])
+    page = client.get(reverse("experts:draw-detail", args=[HOME, drawn.pk])).content.decode()
+    assert 'data-testid="withdraw-form"' in page and inv.expert.public_name in page
+    response = client.post(url, {"invitation": inv.pk, "reason": ""})  # bad input: a message, no change
+    assert response.status_code == 200 and "这个字段是必填项" in response.content.decode()
+    inv.refresh_from_db()
+    assert inv.status == Invitation.Status.INVITED
+    response = client.post(url, {"invitation": inv.pk, "reason": "专家电话告知住院，无法参加"})
+    assert response.status_code == 302
+    inv.refresh_from_db()
+    drawn.refresh_from_db()
+    assert inv.status == Invitation.Status.CANCELLED and inv.reason == "专家电话告知住院，无法参加"
+    assert drawn.picks[-2]["outcome"] == "cancelled" and drawn.picks[-1]["outcome"] == "invited"
+    assert drawn.invitations.filter(status=Invitation.Status.INVITED).count() == drawn.needed
+    assert client.post(url, {"invitation": inv.pk, "reason": "again"}).status_code == 200  # no longer a choice
+    assert fairness.verify_record(build_record(drawn, public=True)).ok
 
 
 # ------------------------------------------------------------------ the draw page

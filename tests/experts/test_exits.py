@@ -400,3 +400,50 @@ def test_leaving_the_pool_ends_an_open_renewal(xx, people):
     renewal.refresh_from_db()
     assert renewal.status == Renewal.Status.REJECTED and renewal.decision_reason == "专家已出库，续聘终止。"
     assert AuditEvent.objects.get(action="experts.exit.issue").data["closed_renewals"] == [renewal.pk]
+
+
+# ---------------------------------------------------------------------------
+# leaving the pool withdraws the expert's places in draws still to be held
+
+
+def test_leaving_the_pool_withdraws_the_experts_places_in_draws_still_to_be_held(xx, people, sent):
+    from experts.draws.fairness import verify_record
+    from experts.draws.record import build_record
+    from experts.models import Booking
+
+    [member(xx) for _ in range(4)]
+    draw = run_draw(xx, people, needed=2, day=DAY)
+    place = draw.invitations.select_related("expert__user").order_by("rank").first()
+    leaving = place.expert
+    held = invite(make_draw(xx, start=date(2030, 2, 20), operator=people["staff"]), leaving, status=I.ACCEPTED)
+    case = exits.request_voluntary_exit(leaving, actor=leaving.user, statement="退休", now=NOW)
+    case = exits.issue_exit(exits.confirm_voluntary(case, actor=people["staff"], now=NOW), actor=people["staff"],
+                            now=NOW)
+    place.refresh_from_db()
+    held.refresh_from_db()
+    assert place.status == I.CANCELLED and held.status == I.ACCEPTED  # an engagement already held stays
+    assert not Booking.objects.filter(invitation=place).exists()
+    draw.refresh_from_db()
+    cancelled = [p for p in draw.picks if p["outcome"] == "cancelled"]
+    assert cancelled == [{**cancelled[0], "expert": leaving.pk, "rank": place.rank, "reason": "exited"}]
+    assert draw.picks[-1]["outcome"] == "invited" and draw.picks[-1]["rank"] == 3  # replaced 1:1 from rank 3
+    in_force = set(draw.invitations.filter(status__in=[I.INVITED, I.ACCEPTED]).values_list("expert_id", flat=True))
+    assert len(in_force) == 2 and leaving.pk not in in_force
+    record = build_record(draw, public=True)
+    assert verify_record(record).ok and "退休" not in str(record["picks"])  # the public walk carries the code
+    assert Notification.objects.filter(user=leaving.user, kind="draw_invitation_cancelled").count() == 1
+    issued = AuditEvent.objects.get(action="experts.exit.issue")
+    assert issued.data["open_invitations"] == [place.pk]
+
+
+def test_staff_withdraw_an_invitation_with_a_reason_only(xx, people, sent):
+    [member(xx) for _ in range(3)]
+    draw = run_draw(xx, people, needed=1, day=DAY)
+    inv = draw.invitations.select_related("expert__user").get()
+    with pytest.raises(PermissionDenied):
+        draw_services.cancel_invitation(inv, actor=inv.expert.user, reason="不想去", now=NOW)
+    with pytest.raises(draw_services.DrawError):
+        draw_services.cancel_invitation(inv, actor=people["staff"], reason=" ", now=NOW)
+    assert draw_services.cancel_invitation(inv, actor=people["staff"], reason="检查日期调整，需重新安排",
+                                           now=NOW).status == I.CANCELLED
+    assert draw.invitations.filter(status=I.INVITED).count() == 1  # the replacement
