@@ -30,14 +30,13 @@ CONDITION_CODES = ("condition:fields", "condition:min_title_level", "condition:r
 RECUSAL_CODES = ("employer", "participant", "relation", "written_request", "booked")
 OTHER_CODES = ("rotation", "declared_conflict")
 REASON_CODES = CONDITION_CODES + RECUSAL_CODES + OTHER_CODES
-EXCLUSION_CODES = RECUSAL_CODES + OTHER_CODES  # listed per expert in a v3 record
 DRAWN_STATUSES = (Draw.Status.INVITING, Draw.Status.COMPLETE, Draw.Status.EXHAUSTED)
 
 
 @dataclass
 class PoolResult:
     pool_ids: list = field(default_factory=list)
-    # {reason code: "id,id,…"} (sorted ids, as stored on Draw.exclusions), codes in EXCLUSION_CODES
+    # {reason code: "id,id,…"} (sorted ids, as stored on Draw.exclusions), codes in REASON_CODES
     # order: the members meeting the conditions that a recusal, rotation or conflict excludes
     reason_ids: dict = field(default_factory=dict)
     members: int = 0  # active members considered (in the pool, excluded with reasons, or unmatched)
@@ -230,9 +229,7 @@ def member_reasons(draw, expert_ids):
     """{expert id: [codes]} for the named members, every condition they fail and every ground
     they have, as the data stand now (REASON_CODES order; [] for an eligible member; members of
     other bodies or inactive ones are absent). Two queries (the condition fields, the members)."""
-    conditions, grounds = _tests(draw)
+    conditions, grounds = _tests(draw)  # each in REASON_CODES order, conditions first
     tests = [(code, ~q) for code, q in conditions.items()] + list(grounds.items())
-    rank = {c: n for n, c in enumerate(REASON_CODES)}
-    tests.sort(key=lambda ct: rank[ct[0]])
     rows = _active(draw).filter(pk__in=list(expert_ids)).annotate(m=_mask([q for _, q in tests])).values_list("pk", "m")
     return {pk: [code for n, (code, _) in enumerate(tests) if m & (1 << n)] for pk, m in rows}

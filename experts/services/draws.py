@@ -608,6 +608,15 @@ def _release(invitation):
     Booking.objects.filter(invitation=invitation).delete()
 
 
+def _drop(draw, inv, outcome, now, **extra):
+    """An invitation leaves the panel (declined, conflict, cancelled): its bookings are released
+    and, for a drawn place, the walk records the drop (the next rank then replaces it)."""
+    _release(inv)
+    if inv.rank is not None:
+        draw.picks = list(draw.picks or []) + [_event(inv.rank, inv.expert_id, outcome, now, **extra)]
+        draw.save(update_fields=["picks"])
+
+
 def reply(invitation, *, actor, answer, reason="", via="web", now=None):
     """The invited expert accepts, declines (with a reason) or declares a conflict (with
     a reason). A reply at or before `reply_by` counts; after it is refused. Declines and
@@ -633,11 +642,7 @@ def reply(invitation, *, actor, answer, reason="", via="web", now=None):
         inv.save(update_fields=["status", "replied_at", "reply_channel", "reason"])
         Expert.objects.filter(pk=inv.expert_id).update(unanswered_streak=0)
         if to in (I.DECLINED, I.CONFLICT):
-            _release(inv)
-            if inv.rank is not None:
-                draw.picks = list(draw.picks or []) + [
-                    _event(inv.rank, inv.expert_id, "declined" if to == I.DECLINED else "conflict", now)]
-                draw.save(update_fields=["picks"])
+            _drop(draw, inv, "declined" if to == I.DECLINED else "conflict", now)
         audit.record(actor, "experts.invitation.reply", inv, body=draw.body, now=now, data={
             "draw": draw.number, "from": was, "to": to, "via": via, "reason": reason})
         fill_shortfall(draw, now=now)
@@ -668,10 +673,7 @@ def cancel_invitation(invitation, *, actor, reason, code="withdrawn", now=None):
         was = inv.status
         inv.status, inv.reason = I.CANCELLED, reason
         inv.save(update_fields=["status", "reason"])
-        _release(inv)
-        if inv.rank is not None:
-            draw.picks = list(draw.picks or []) + [_event(inv.rank, inv.expert_id, "cancelled", now, reason=code)]
-            draw.save(update_fields=["picks"])
+        _drop(draw, inv, "cancelled", now, reason=code)
         audit.record(actor, "experts.invitation.cancel", inv, body=draw.body, now=now, data={
             "draw": draw.number, "expert": inv.expert_id, "from": was, "code": code, "reason": reason})
         notify.later([inv.expert.user], "draw_invitation_cancelled", inv, body=draw.body,

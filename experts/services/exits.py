@@ -448,16 +448,6 @@ def issue_exit(case, *, actor, now=None):
     return case
 
 
-def _open_invitations(expert):
-    """Ids of invitations still awaiting the expert's answer (recorded; staff cancel them in the
-    draw, which draws the replacements)."""
-    from ..models import Invitation
-
-    return list(Invitation.objects.filter(expert=expert, status__in=[Invitation.Status.INVITED,
-                                                                     Invitation.Status.ACCEPTED])
-                .values_list("pk", flat=True))
-
-
 def on_trigger_saved(sender, instance, created, **kwargs):
     """post_save of ExitTrigger (connected in ExpertsConfig.ready): open its exit case once the
     raising transaction commits. The sweep task catches anything this misses."""
