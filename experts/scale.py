@@ -20,7 +20,7 @@ from portal.models import Body, Role, RoleAssignment, User
 from portal.roles import ROLE_PERMISSIONS
 from portal.workdays import TZ
 
-from .models import Application, Expert, ExpertField, ExpertProfile, PoolSettings
+from .models import Application, EmployerKey, Expert, ExpertField, ExpertProfile, PoolSettings
 from .models.pool import Degree, TitleLevel
 from .seed import ensure_pool_config
 from .services.admission import term_end_for
@@ -111,6 +111,8 @@ def _create_chunk(ks, *, bodies, now, password, settings_by_body, fields_by_body
             work_since=1985 + k % 30, region=region))
         profiles[-1].refresh_keys()  # bulk_create does not call save()
     ExpertProfile.objects.bulk_create(profiles)
+    EmployerKey.objects.bulk_create([EmployerKey(profile_id=p.pk, key=k) for p in profiles
+                                     for k in sorted(p.employer_key_set())])  # what save() keeps in step
 
     apps, picks = [], []
     for k, user, profile in zip(ks, users, profiles):

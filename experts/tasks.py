@@ -90,3 +90,13 @@ def complete_renewals():
     from .services import terms
 
     return terms.complete_due_renewals(now=timezone.now())
+
+
+@shared_task(name="experts.check-pool-index")
+def check_pool_index():
+    """Nightly: compare the draw's candidate index with the memberships and rebuild it if it
+    drifted (idempotent; a no-op when in step, and on SQLite). Returns what it found."""
+    from .draws import index
+
+    found = index.check_and_repair()
+    return {"missing": found.missing, "extra": found.extra, "sizes": [list(s) for s in found.sizes]}

@@ -203,22 +203,27 @@ class ExpertProfile(models.Model):
     close_relations = models.TextField(_("近亲属任职情况"), blank=True)
     shareholdings = models.TextField(_("持股及其他利益关系"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # normalized keys for the draw recusal checks (see normalize), kept in step on save() — and
-    # copied with the condition columns onto the memberships (PROFILE_COPIES, sync_profile_copies):
+    # normalized keys for the draw recusal checks (see normalize), kept in step on save():
     # name_key = normalize(name); employer_key = normalize(employer); recent_employer_keys =
     # normalize() of each recent employer, each wrapped in newlines ("\nkey\n": a key never
-    # contains one, so a whole key is matched); declared_key = normalize(close_relations + " " +
-    # shareholdings)
+    # contains one); declared_key = normalize(close_relations + " " + shareholdings). The employer
+    # keys (current and recent) are also rows of EmployerKey, which the draw's employer ground
+    # looks up by index (sync_employer_keys).
     name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     employer_key = models.CharField(max_length=400, blank=True, db_index=True, editable=False)
     recent_employer_keys = models.TextField(blank=True, editable=False)
     declared_key = models.TextField(blank=True, editable=False)
 
     KEY_FIELDS = ("name_key", "employer_key", "recent_employer_keys", "declared_key")
+    EMPLOYER_SOURCES = {"employer", "recent_employers", "employer_key", "recent_employer_keys"}
 
     class Meta:
         verbose_name = _("专家个人信息")
         verbose_name_plural = _("专家个人信息")
+        indexes = [
+            # the draw's relation ground reads only the profiles that declared something
+            models.Index(fields=["id"], condition=~Q(declared_key=""), name="profile_declared"),
+        ]
 
     def __str__(self):
         return self.name
@@ -231,25 +236,55 @@ class ExpertProfile(models.Model):
         self.recent_employer_keys = "".join(f"\n{normalize(r)}\n" for r in recent)
         self.declared_key = normalize(f"{self.close_relations or ''} {self.shareholdings or ''}")
 
+    def employer_key_set(self):
+        """The normalized current and recent employers (the EmployerKey rows of the profile)."""
+        return {k for k in [self.employer_key, *self.recent_employer_keys.split("\n")] if k}
+
     def save(self, *args, **kwargs):
         self.refresh_keys()
         adding, update_fields = self._state.adding, kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, *self.KEY_FIELDS}
         super().save(*args, **kwargs)
+        if adding or update_fields is None or set(update_fields) & self.EMPLOYER_SOURCES:
+            sync_employer_keys(self)
         if not adding and (update_fields is None or set(update_fields) & COPY_SOURCES):
             sync_profile_copies(self)  # a new profile has no membership yet
 
 
-# The profile fields a draw's pool query tests, copied onto every membership of the profile
-# (Expert) so that the query reads one table (experts.draws.pool.eligible_pool): the condition
-# columns and the normalized recusal keys. Kept in step by sync_profile_copies, which
-# ExpertProfile.save() calls whenever one of COPY_SOURCES is saved; a new membership copies them
-# on insert (Expert.save); bulk inserts call Expert.copy_profile (experts.scale).
-PROFILE_COPIES = ("title_level", "region", "employer_type", *ExpertProfile.KEY_FIELDS)
-# the profile fields the copies derive from (the keys are computed from these on save)
-COPY_SOURCES = {"title_level", "region", "employer_type", "name", "employer", "recent_employers", "close_relations",
-                "shareholdings", *ExpertProfile.KEY_FIELDS}
+class EmployerKey(models.Model):
+    """One normalized employer of a profile, current or recent (ExpertProfile.employer_key_set):
+    a draw's employer recusal ground is an index lookup of the reviewed units' keys here, not a
+    test of every member. Kept in step by ExpertProfile.save (sync_employer_keys); bulk inserts
+    add the rows themselves (experts.scale)."""
+
+    profile = models.ForeignKey(ExpertProfile, on_delete=models.CASCADE, related_name="employer_keys")
+    key = models.CharField(max_length=400)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["profile", "key"], name="employer_key_unique")]
+        indexes = [models.Index(fields=["key", "profile"], name="employer_key_lookup")]
+
+    def __str__(self):
+        return self.key
+
+
+def sync_employer_keys(profile):
+    """Make the profile's EmployerKey rows its employer_key_set() (two queries)."""
+    keys = sorted(profile.employer_key_set())
+    EmployerKey.objects.filter(profile_id=profile.pk).exclude(key__in=keys).delete()
+    EmployerKey.objects.bulk_create([EmployerKey(profile_id=profile.pk, key=k) for k in keys], ignore_conflicts=True)
+
+
+# The profile fields a draw's conditions test, copied onto every membership of the profile
+# (Expert) so that the pool query reads the member rows alone (experts.draws.pool.eligible_pool),
+# and on PostgreSQL into the candidate index PoolEntry (by the triggers of migration 0009). Kept
+# in step by sync_profile_copies, which ExpertProfile.save() calls whenever one of COPY_SOURCES is
+# saved; a new membership copies them on insert (Expert.save); bulk inserts call
+# Expert.copy_profile (experts.scale). The recusal grounds read the profile itself (its indexed
+# keys and EmployerKey).
+PROFILE_COPIES = ("title_level", "region", "employer_type")
+COPY_SOURCES = set(PROFILE_COPIES)
 
 
 def profile_copies(profile):
@@ -292,10 +327,6 @@ class Expert(models.Model):
     title_level = models.CharField(max_length=20, default=TitleLevel.NONE, editable=False)
     region = models.CharField(max_length=100, blank=True, editable=False)
     employer_type = models.CharField(max_length=20, blank=True, editable=False)
-    name_key = models.CharField(max_length=200, blank=True, editable=False)
-    employer_key = models.CharField(max_length=400, blank=True, editable=False)
-    recent_employer_keys = models.TextField(blank=True, editable=False)
-    declared_key = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["body", "certificate_no"]
@@ -329,3 +360,38 @@ class Expert(models.Model):
         from django.urls import reverse
 
         return reverse("experts:certificate-verify", args=[self.certificate_no])
+
+
+class PoolEntry(models.Model):
+    """The draw's candidate index (PostgreSQL): one row per field of every active membership, with
+    the membership's condition columns. A draw with a field condition reads its candidates from
+    the index (field, title level, expert) alone — a range of the index, no member row — instead
+    of looking up every member that has the field. Written only by the database: the triggers of
+    migration 0009 keep it equal to the active memberships' field links whatever writes them
+    (services, bulk inserts, the admin, raw SQL); `manage.py pool_index --check` compares and
+    `--rebuild` refills it. Empty elsewhere (SQLite reads the member rows)."""
+
+    pk = models.CompositePrimaryKey("expert", "field")
+    expert = models.ForeignKey(Expert, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                               related_name="+")
+    field = models.ForeignKey(ExpertField, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                              related_name="+")
+    profile = models.ForeignKey(ExpertProfile, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False,
+                                related_name="+")
+    title_level = models.CharField(max_length=20)
+    region = models.CharField(max_length=100, blank=True)
+    employer_type = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["field", "title_level", "expert"], include=["profile", "region", "employer_type"],
+                                name="pool_entry_lookup")]
+
+
+class PoolSize(models.Model):
+    """Active memberships per body (PostgreSQL), kept by the same triggers: a draw's record
+    commits how many members were considered, and counting 100 000 index entries costs more
+    than the rest of the pool query."""
+
+    body = models.OneToOneField("portal.Body", on_delete=models.DO_NOTHING, db_constraint=False, primary_key=True,
+                                related_name="+")
+    active = models.IntegerField(default=0)

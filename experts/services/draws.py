@@ -318,7 +318,7 @@ def freeze_pool(draw, *, actor, now=None):
         draw.pool_members = result.members
         # the canonical bytes of fairness.canonical_pool(V3), built from the id strings as they are
         draw.pool_hash = hashlib.sha256(fairness.canonical_pool_text(
-            draw.pk, draw.body.key, ",".join(map(str, result.pool_ids)), result.reason_ids, conditions,
+            draw.pk, draw.body.key, result.pool_text, result.reason_ids, conditions,
             fairness.ALGORITHM, result.members)).hexdigest()
         draw.secret = secret
         draw.secret_hash = fairness.secret_hash(secret)

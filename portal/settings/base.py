@@ -82,6 +82,10 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # no JIT compiling: it pays off for queries of seconds; here it would add tens of ms to the
+    # statements it kicks in for (a draw's pool over a large body, the statistics page)
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # web, worker and beat share one file on a laptop: wait for locks, let readers run beside a writer
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -220,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
     "remind-term-ends": {"task": "experts.remind-term-ends", "schedule": crontab(hour=8, minute=30)},
     "lapse-ended-terms": {"task": "experts.lapse-ended-terms", "schedule": crontab(hour=0, minute=5)},
     "complete-renewals": {"task": "experts.complete-renewals", "schedule": crontab(minute="*/10")},
+    # the draw's candidate index (kept by database triggers): compare, and repair if it drifted
+    "check-pool-index": {"task": "experts.check-pool-index", "schedule": crontab(hour=2, minute=20)},
 }
 # autodiscovery finds only `<app>.tasks`; the comment-round tasks live in their own module
 CELERY_IMPORTS = ("projects.tasks_comments",)

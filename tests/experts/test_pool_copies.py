@@ -1,10 +1,12 @@
-"""The profile fields a draw's pool query tests (condition columns, recusal keys) are copied onto
-every membership (Expert, PROFILE_COPIES) so that the pool query reads one table. Every path that
-changes a profile or creates/reactivates a membership keeps the copies in step, and a draw sees
-the change at once: admission, change-report acknowledgement, staff-recorded changes, renewal,
-the applicant's own profile edit, any ExpertProfile.save, seed_scale, the demo and the
-migration that filled the existing rows. The pool hash built from the database's id strings is
-byte for byte the canonical one."""
+"""The profile fields a draw's conditions test (title level, region, employer type) are copied
+onto every membership (Expert, PROFILE_COPIES) so that the pool query reads the member rows (or,
+on PostgreSQL, the candidate index the triggers fill from them) and not the profiles; the
+recusal grounds read the profile's own keys and EmployerKey rows. Every path that changes a
+profile or creates/reactivates a membership keeps them in step, and a draw sees the change at
+once: admission, change-report acknowledgement, staff-recorded changes, renewal, the
+applicant's own profile edit, any ExpertProfile.save, seed_scale, the demo and the migration that
+filled the employer keys. The pool hash built from the database's id strings is byte for byte
+the canonical one."""
 import importlib
 import random
 from datetime import date
@@ -15,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from experts.draws import fairness
 from experts.draws.pool import eligible_pool, member_reasons
-from experts.models import Application, ChangeReport, Expert, ExpertProfile
+from experts.models import Application, ChangeReport, EmployerKey, Expert, ExpertProfile
 from experts.models.pool import PROFILE_COPIES, normalize, profile_copies, sync_profile_copies
 from experts.scale import create_experts
 from experts.services import applications, changes, terms
@@ -53,9 +55,13 @@ def reasons(draw, expert):
     return codes or "pool"
 
 
-def test_the_copies_are_the_condition_columns_and_the_recusal_keys():
-    assert PROFILE_COPIES == ("title_level", "region", "employer_type", "name_key", "employer_key",
-                              "recent_employer_keys", "declared_key")
+def employer_keys(expert):
+    return set(EmployerKey.objects.filter(profile_id=expert.profile_id).values_list("key", flat=True))
+
+
+def test_the_copies_are_the_condition_columns():
+    # the recusal grounds read the profile (its indexed keys and EmployerKey rows), not copies
+    assert PROFILE_COPIES == ("title_level", "region", "employer_type")
 
 
 def test_admission_copies_the_profile_onto_the_new_membership(gd):
@@ -63,7 +69,8 @@ def test_admission_copies_the_profile_onto_the_new_membership(gd):
                            profile=ProfileFactory(region="江门市", title_level="senior", employer="江门市某研究院"))
     expert = admit(app, now=at(2026, 11, 25))
     assert_in_step(expert)
-    assert (expert.region, expert.title_level, expert.employer_key) == ("江门市", "senior", normalize("江门市某研究院"))
+    assert (expert.region, expert.title_level) == ("江门市", "senior")
+    assert employer_keys(expert) == {normalize("江门市某研究院")}
     assert reasons(draw_for(gd, regions=["江门市"], min_title_level="senior"), expert) == "pool"
     assert reasons(draw_for(gd, reviewed_unit="江门市 某研究院"), expert) == ["employer"]
 
@@ -167,7 +174,7 @@ def test_seed_scale_bulk_inserts_carry_the_copies(xx):
     scaled = list(Expert.objects.filter(body=xx, user__email__startswith="scale-expert-"))
     assert len(scaled) == 6
     assert_in_step(*scaled)
-    assert all(e.employer_key and e.name_key and e.region for e in scaled)
+    assert all(e.region and employer_keys(e) == {normalize(e.profile.employer)} for e in scaled)
 
 
 def test_the_demo_pools_are_in_step(demo):
@@ -180,14 +187,19 @@ def test_the_demo_pools_are_in_step(demo):
     assert_in_step(*members)
 
 
-def test_the_migration_fills_the_copies_of_existing_memberships(xx):
+def test_the_migration_fills_the_employer_keys_of_existing_profiles(xx):
+    from django.apps import apps
+
     experts = [expert_in(xx), expert_in(xx)]
-    Expert.objects.update(**{f: "" for f in PROFILE_COPIES})  # as the rows were before the migration
-    migration = importlib.import_module("experts.migrations.0007_pool_copies").Migration
-    fill = next(op for op in migration.operations if op.__class__.__name__ == "RunSQL")
-    with connection.cursor() as cursor:
-        cursor.execute(fill.sql)
-    assert_in_step(*experts)
+    profile = experts[0].profile
+    profile.recent_employers = ["某老单位", "另一 单位"]
+    profile.save()
+    before = [employer_keys(e) for e in experts]
+    assert before[0] == {normalize(profile.employer), "某老单位", "另一单位"}
+    EmployerKey.objects.all().delete()  # as before the migration
+    migration = importlib.import_module("experts.migrations.0009_pool_index")
+    migration.fill_employer_keys(apps, None)
+    assert [employer_keys(e) for e in experts] == before
 
 
 @pytest.mark.parametrize("algorithm", ["quorum-draw-v2", "quorum-draw-v3"])
