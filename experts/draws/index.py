@@ -1,7 +1,7 @@
 """The draw's candidate index on PostgreSQL (experts.models.PoolEntry, PoolSize), written by the
 triggers of migration 0009: `drift()` compares it with the memberships it derives from and
 `rebuild()` refills it (after a restore of some tables only, or if a check ever finds drift).
-`manage.py pool_index --check | --rebuild` calls them; the nightly beat task `experts.pool-index`
+`manage.py pool_index --check | --rebuild` calls them; the nightly beat task `experts.check-pool-index`
 checks and repairs, and logs what it found. Elsewhere (SQLite) there is no index to keep."""
 import logging
 from dataclasses import dataclass

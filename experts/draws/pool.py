@@ -197,16 +197,14 @@ def eligible_pool(draw, *, now=None, conditions=None):
     Elsewhere (SQLite on a laptop) the masks come back as rows and are grouped here, to the same
     result. `conditions`: the draw's `draw_conditions` when the caller has them (their field
     codes save a query)."""
-    field_codes = (conditions or {}).get("fields") if conditions is not None else None
+    field_codes = conditions["fields"] if conditions is not None else (
+        sorted(f.code for f in draw.fields.all()) if draw.pk else [])
     if connection.vendor == "postgresql":
-        tests, grounds = _tests(draw, field_codes, entries=True)
-        if "condition:fields" in tests:
-            candidates = (PoolEntry.objects.filter(*tests.values()).values("expert_id")
-                          .annotate(m=_mask(grounds.values())).distinct().order_by("expert_id"))
-        else:
-            tests, grounds = _tests(draw, field_codes)
-            candidates = _active(draw).filter(*tests.values()).values("pk").annotate(
-                m=_mask(grounds.values())).order_by("pk")
+        indexed = bool(field_codes)  # PoolEntry has rows for members with a field only
+        tests, grounds = _tests(draw, field_codes, entries=indexed)
+        rows = PoolEntry.objects.values("expert_id") if indexed else _active(draw).values("pk")
+        candidates = rows.filter(*tests.values()).annotate(m=_mask(grounds.values()))
+        candidates = candidates.distinct().order_by("expert_id") if indexed else candidates.order_by("pk")
         return _pool_postgresql(draw, candidates, list(grounds))
     tests, grounds = _tests(draw, field_codes)
     codes = list(grounds)
